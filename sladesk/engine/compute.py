@@ -1,0 +1,86 @@
+"""Clock results of a whole event stream, and their JSON and table renderings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+
+import orjson
+
+from .clock import ClockResult, run_ticket
+from .config import Config
+from .durations import format_duration
+from .events import Tickets
+
+
+def compute(config: Config, tickets: Tickets, now: float) -> Iterator[ClockResult]:
+    """Results for each ticket (order of first appearance) and each of its metrics."""
+    for ticket, events in tickets.items():
+        yield from run_ticket(config, ticket, events, now)
+
+
+@cache
+def _zone(offset: int) -> timezone:
+    return UTC if offset == 0 else timezone(timedelta(seconds=offset))
+
+
+def iso(t: float | None, offset: int) -> str | None:
+    """ISO-8601 with the given UTC offset (seconds)."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, _zone(offset)).isoformat()
+
+
+def _number(x: float) -> int | float:
+    return int(x) if x == int(x) else x
+
+
+def as_dict(r: ClockResult) -> dict[str, object]:
+    return {
+        "ticket": r.ticket,
+        "metric": r.metric,
+        "priority": r.priority,
+        "state": r.state,
+        "elapsed": _number(r.elapsed),
+        "target": r.target,
+        "due": iso(r.due, r.offset),
+        "met": r.met,
+        "breached_at": iso(r.breached_at, r.offset),
+    }
+
+
+def json_lines(results: Iterator[ClockResult]) -> Iterator[bytes]:
+    dumps = orjson.dumps
+    for r in results:
+        yield dumps(as_dict(r))
+
+
+TABLE_COLUMNS = ("ticket", "metric", "priority", "state", "elapsed", "target", "due", "met", "breached_at")
+
+
+def table_rows(results: Iterator[ClockResult]) -> Iterator[list[str]]:
+    for r in results:
+        yield [
+            str(r.ticket),
+            r.metric,
+            r.priority,
+            r.state,
+            format_duration(r.elapsed),
+            format_duration(r.target) if r.target is not None else "-",
+            _short(r.due, r.offset),
+            {True: "met", False: "BREACHED", None: "-"}[r.met],
+            _short(r.breached_at, r.offset),
+        ]
+
+
+def _short(t: float | None, offset: int) -> str:
+    if t is None:
+        return "-"
+    return datetime.fromtimestamp(t, _zone(offset)).strftime("%Y-%m-%d %H:%M:%S%z")
+
+
+def render_table(rows: list[list[str]]) -> str:
+    header = [c.upper() for c in TABLE_COLUMNS]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows])

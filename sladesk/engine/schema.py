@@ -1,0 +1,151 @@
+"""JSON Schema of the SLA configuration format, for editors (`sladesk sla schema`).
+
+The engine's own validation (config.py) is stricter (overlaps, unknown calendars,
+priorities that exist) and gives better messages; tests keep the two in agreement on
+every example and on the shapes they both reject.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import EVENT_TYPES, WEEKDAYS
+
+_DURATION = {
+    "description": "business time: 90s, 15m, 4h, 1h30m or whole seconds (no days)",
+    "oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "pattern": r"^(\d+|(\d+h)?(\d+m)?(\d+s)?)$", "minLength": 1},
+    ],
+}
+_PERCENT = {
+    "description": "a percentage such as 98% or 99.9%, or a fraction 0..1",
+    "oneOf": [
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+        {"type": "number", "minimum": 0, "maximum": 1},
+    ],
+}
+_INTERVAL = {
+    "type": "string",
+    "description": "HH:MM-HH:MM, start < end, end may be 24:00",
+    "pattern": r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$",
+}
+_DAY_HOURS = {"oneOf": [_INTERVAL, {"type": "array", "items": _INTERVAL}]}
+_DATE_OR_RANGE = {
+    "type": "string",
+    "description": "YYYY-MM-DD or an inclusive range YYYY-MM-DD..YYYY-MM-DD",
+    "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
+}
+_EVENT_LIST = {
+    "oneOf": [
+        {"type": "string", "enum": list(EVENT_TYPES)},
+        {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}},
+    ]
+}
+_BY_PRIORITY = {"type": "object", "additionalProperties": _DURATION}
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:sladesk:sla-config",
+    "title": "sladesk SLA configuration",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["calendars", "priorities", "policies"],
+    "properties": {
+        "calendars": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["timezone", "hours"],
+                "properties": {
+                    "timezone": {"type": "string", "description": "IANA name, e.g. Asia/Shanghai"},
+                    "hours": {
+                        "oneOf": [
+                            {"const": "24x7"},
+                            {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {day: _DAY_HOURS for day in WEEKDAYS},
+                            },
+                        ]
+                    },
+                    "holidays": {"type": "array", "items": _DATE_OR_RANGE},
+                    "workdays": {"type": "array", "items": _DATE_OR_RANGE},
+                    "workday_hours": _DAY_HOURS,
+                    "holidays_from": {"enum": ["CN"]},
+                    "holiday_files": {
+                        "oneOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": "string"}},
+                        ],
+                        "description": ".ics or holiday-cn .json files, relative to this file",
+                    },
+                },
+            },
+        },
+        "priorities": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1},
+            "description": "most urgent first",
+        },
+        "matrix": {
+            "type": "object",
+            "description": "impact (rows) x urgency (columns) -> priority",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+        "policies": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "metrics"],
+                "properties": {
+                    "id": {"type": ["string", "integer"]},
+                    "name": {"type": "string"},
+                    "match": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                    },
+                    "metrics": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["start", "stop", "calendar", "target"],
+                            "properties": {
+                                "start": _EVENT_LIST,
+                                "stop": _EVENT_LIST,
+                                "resume": _EVENT_LIST,
+                                "pause": {
+                                    "oneOf": [
+                                        {"type": "string"},
+                                        {"type": "array", "items": {"type": "string"}},
+                                    ]
+                                },
+                                "calendar": {
+                                    "oneOf": [
+                                        {"type": "string"},
+                                        {"type": "object", "additionalProperties": {"type": "string"}},
+                                    ]
+                                },
+                                "target": _BY_PRIORITY,
+                                "goal": {"type": "object", "additionalProperties": _PERCENT},
+                                "warn": {"type": "array", "items": _PERCENT},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}

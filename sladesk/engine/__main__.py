@@ -1,0 +1,7 @@
+"""`python -m sladesk.engine sla compute …`: the engine's CLI without the `sladesk` script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

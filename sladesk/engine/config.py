@@ -561,7 +561,7 @@ class _Checker:
             if cid in calendars:
                 return True
             if isinstance(cid, str) and self._defined_calendar(cid):
-                return False  # its own problems are reported where it is defined
+                return True  # defined but invalid: its problems are reported where it is defined
             names = ", ".join(calendars) or "none defined"
             self.problem(where, f"unknown calendar {cid!r}; defined: {names}")
             return False

@@ -90,7 +90,7 @@ class Calendar:
         return self._cum[i] + (t if t < end else end) - self._starts[i]
 
     def instant(self, position: float) -> float:
-        """Earliest instant whose position reaches `position` (an interval's end, not the next start)."""
+        """Earliest instant whose position reaches `position` (an interval's end, not a start)."""
         j = bisect_left(self._cum_end, position)
         while j == len(self._cum_end):
             self._grow_forward()
@@ -101,7 +101,7 @@ class Calendar:
         return t
 
     def add(self, start: float, seconds: float) -> float:
-        """`add(start, d)` of the spec: the earliest t >= start with business time d in [start, t]."""
+        """The spec's `add(start, d)`: earliest t >= start with d business seconds in [start, t]."""
         if seconds <= 0:
             return start
         return self.instant(self.position(start) + seconds)

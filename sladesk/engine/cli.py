@@ -87,17 +87,28 @@ def _build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         return p
 
-    p = command(sla_cmds, "compute", _compute, "clock results of an event stream, one per ticket and metric")
+    p = command(
+        sla_cmds, "compute", _compute, "clock results of an event stream, one per ticket and metric"
+    )
     _config_arg(p)
     p.add_argument("--events", required=True, help="JSON Lines event file, or - for stdin")
-    p.add_argument("--now", help="instant to read the clocks at (ISO-8601 with offset); default: now")
+    p.add_argument(
+        "--now", help="instant to read the clocks at (ISO-8601 with offset); default: now"
+    )
     p.add_argument("--format", choices=("json", "table"), default="json")
 
-    p = command(sla_cmds, "explain", _explain, "the timeline of each clock of one ticket, and why it was met or breached")
+    p = command(
+        sla_cmds,
+        "explain",
+        _explain,
+        "the timeline of each clock of one ticket, and why it was met or breached",
+    )
     _config_arg(p)
     p.add_argument("--events", required=True, help="JSON Lines event file, or - for stdin")
     p.add_argument("--ticket", required=True, help="ticket id")
-    p.add_argument("--now", help="instant to read the clocks at (ISO-8601 with offset); default: now")
+    p.add_argument(
+        "--now", help="instant to read the clocks at (ISO-8601 with offset); default: now"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = command(sla_cmds, "validate", _validate, "check a configuration file; one line per problem")
@@ -105,7 +116,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     command(sla_cmds, "schema", _schema, "print the JSON Schema of the configuration format")
 
-    p = command(cal_cmds, "add", _calendar_add, "the deadline: start plus a duration of business time")
+    p = command(
+        cal_cmds, "add", _calendar_add, "the deadline: start plus a duration of business time"
+    )
     _config_arg(p)
     p.add_argument("--calendar", required=True)
     p.add_argument("--start", required=True, help="ISO-8601 with offset")
@@ -165,7 +178,10 @@ def _explain(args: argparse.Namespace) -> bytes:
     results = run_ticket(config, events[0].data["ticket"], events, now, explain=True)
     _warn(config)
     if args.format == "json":
-        return orjson.dumps(explain_dict(config, events, results, now), option=orjson.OPT_INDENT_2) + b"\n"
+        return (
+            orjson.dumps(explain_dict(config, events, results, now), option=orjson.OPT_INDENT_2)
+            + b"\n"
+        )
     return explain_text(config, events, results, now).encode() + b"\n"
 
 
@@ -231,7 +247,9 @@ def _calendar_import(args: argparse.Namespace) -> bytes:
 
 def _calendar(config: Config, cid: str):  # -> Calendar
     if cid not in config.calendars:
-        raise UsageError(f"--calendar: unknown calendar {cid!r}; defined: {', '.join(config.calendars)}")
+        raise UsageError(
+            f"--calendar: unknown calendar {cid!r}; defined: {', '.join(config.calendars)}"
+        )
     return config.calendars[cid]
 
 

@@ -56,7 +56,17 @@ def json_lines(results: Iterator[ClockResult]) -> Iterator[bytes]:
         yield dumps(as_dict(r))
 
 
-TABLE_COLUMNS = ("ticket", "metric", "priority", "state", "elapsed", "target", "due", "met", "breached_at")
+TABLE_COLUMNS = (
+    "ticket",
+    "metric",
+    "priority",
+    "state",
+    "elapsed",
+    "target",
+    "due",
+    "met",
+    "breached_at",
+)
 
 
 def table_rows(results: Iterator[ClockResult]) -> Iterator[list[str]]:
@@ -83,4 +93,7 @@ def _short(t: float | None, offset: int) -> str:
 def render_table(rows: list[list[str]]) -> str:
     header = [c.upper() for c in TABLE_COLUMNS]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows])
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    )

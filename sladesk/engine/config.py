@@ -67,6 +67,14 @@ class Metric:
     targets: dict[str, int]  # priority -> seconds; a priority without one is not measured
     goals: dict[str, float] = field(default_factory=dict)  # priority -> fraction (0.98)
     warn: tuple[float, ...] = ()  # fractions of the target
+    roles: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # What each event type does to the clock (1 start, 2 stop, 3 resume); stop wins.
+        roles = dict.fromkeys(self.resume, 3)
+        roles.update(dict.fromkeys(self.start, 1))
+        roles.update(dict.fromkeys(self.stop, 2))
+        object.__setattr__(self, "roles", roles)
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,8 @@ def parse_config(text: str, name: str = "<config>", base_dir: FilePath | None = 
     config = checker.config(data)
     if checker.problems:
         raise ConfigError(checker.problems)
-    assert config is not None
+    if config is None:  # unreachable: no problems means the checker built a config
+        raise ConfigError(["the configuration could not be read"])
     return config
 
 
@@ -186,7 +195,9 @@ class _Checker:
             if not isinstance(item, str) or not item:
                 self.problem((*path, i), f"expected a name, got {_kind(item)}")
             elif allowed is not None and item not in allowed:
-                self.problem((*path, i), f"unknown event type {item!r}; allowed: {', '.join(allowed)}")
+                self.problem(
+                    (*path, i), f"unknown event type {item!r}; allowed: {', '.join(allowed)}"
+                )
             else:
                 out.add(item)
         return frozenset(out)
@@ -330,7 +341,9 @@ class _Checker:
 
             hint = difflib.get_close_matches(value, sorted(available_timezones()), n=1)
             also = f"; did you mean {hint[0]!r}?" if hint else ""
-            self.problem(path, f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai{also}")
+            self.problem(
+                path, f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai{also}"
+            )
             return None
         return value
 
@@ -352,7 +365,9 @@ class _Checker:
     def day_hours(self, value: Any, path: Path) -> DayHours:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
-            self.problem(path, f"expected a list of intervals like \"09:00-12:00\", got {_kind(value)}")
+            self.problem(
+                path, f'expected a list of intervals like "09:00-12:00", got {_kind(value)}'
+            )
             return ()
         spans: list[tuple[int, int, int]] = []
         for i, item in enumerate(items):
@@ -385,7 +400,11 @@ class _Checker:
 
     def dates(self, value: Any, path: Path) -> set[date]:
         if not isinstance(value, list):
-            self.problem(path, f"expected a list of dates (2026-10-01 or 2026-10-01..2026-10-07), got {_kind(value)}")
+            self.problem(
+                path,
+                "expected a list of dates (2026-10-01 or 2026-10-01..2026-10-07), "
+                f"got {_kind(value)}",
+            )
             return set()
         out: set[date] = set()
         for i, item in enumerate(value):
@@ -393,7 +412,8 @@ class _Checker:
             if days is None:
                 self.problem(
                     (*path, i),
-                    f"{item!r} is not a date (YYYY-MM-DD) or an inclusive range (YYYY-MM-DD..YYYY-MM-DD)",
+                    f"{item!r} is not a date (YYYY-MM-DD) "
+                    "or an inclusive range (YYYY-MM-DD..YYYY-MM-DD)",
                 )
             else:
                 out.update(days)
@@ -422,11 +442,16 @@ class _Checker:
         if isinstance(files, str):
             files = [files]
         if not isinstance(files, list):
-            self.problem((*path, "holiday_files"), f"expected a list of .ics or .json files, got {_kind(files)}")
+            self.problem(
+                (*path, "holiday_files"),
+                f"expected a list of .ics or .json files, got {_kind(files)}",
+            )
             files = []
         for i, name in enumerate(files):
             if not isinstance(name, str):
-                self.problem((*path, "holiday_files", i), f"expected a file name, got {_kind(name)}")
+                self.problem(
+                    (*path, "holiday_files", i), f"expected a file name, got {_kind(name)}"
+                )
                 continue
             try:
                 sets.append(read_day_file(self.base_dir / name))
@@ -478,7 +503,9 @@ class _Checker:
         match = self.mapping(pol.get("match", {}), (*path, "match"), "ticket fields to match") or {}
         for key, val in match.items():
             if isinstance(val, dict | list):
-                self.problem((*path, "match", key), f"expected a plain value to compare, got {_kind(val)}")
+                self.problem(
+                    (*path, "match", key), f"expected a plain value to compare, got {_kind(val)}"
+                )
         metrics_raw = self.mapping(pol["metrics"], (*path, "metrics"), "metrics by name")
         if not metrics_raw:
             if metrics_raw is not None:
@@ -516,7 +543,10 @@ class _Checker:
         cals = self.metric_calendars(met["calendar"], (*path, "calendar"), priorities, calendars)
         for prio in targets:
             if prio not in cals:
-                self.problem((*path, "calendar"), f"priority {prio} has a target but no calendar; add it or a default")
+                self.problem(
+                    (*path, "calendar"),
+                    f"priority {prio} has a target but no calendar; add it or a default",
+                )
         if len(self.problems) > before:
             return None
         return Metric(name, start, stop, resume, pause, cals, targets, goals, warn)
@@ -530,7 +560,9 @@ class _Checker:
         out = {}
         for prio, raw in table.items():
             if prio not in priorities:
-                self.problem((*path, prio), f"{prio!r} is not a priority; allowed: {', '.join(priorities)}")
+                self.problem(
+                    (*path, prio), f"{prio!r} is not a priority; allowed: {', '.join(priorities)}"
+                )
                 continue
             try:
                 out[prio] = parse(raw)
@@ -540,7 +572,9 @@ class _Checker:
 
     def warn_list(self, value: Any, path: Path) -> tuple[float, ...]:
         if not isinstance(value, list):
-            self.problem(path, f"expected a list of percentages like [75%, 90%], got {_kind(value)}")
+            self.problem(
+                path, f"expected a list of percentages like [75%, 90%], got {_kind(value)}"
+            )
             return ()
         out = []
         for i, raw in enumerate(value):
@@ -550,12 +584,18 @@ class _Checker:
                 self.problem((*path, i), str(exc))
                 continue
             if not 0 < fraction < 1:
-                self.problem((*path, i), f"{raw!r}: a warning comes before the target, between 0% and 100%")
+                self.problem(
+                    (*path, i), f"{raw!r}: a warning comes before the target, between 0% and 100%"
+                )
             out.append(fraction)
         return tuple(sorted(set(out)))
 
     def metric_calendars(
-        self, value: Any, path: Path, priorities: tuple[str, ...], calendars: dict[str, CalendarSpec]
+        self,
+        value: Any,
+        path: Path,
+        priorities: tuple[str, ...],
+        calendars: dict[str, CalendarSpec],
     ) -> dict[str, str]:
         def known(cid: Any, where: Path) -> bool:
             if cid in calendars:
@@ -567,8 +607,10 @@ class _Checker:
             return False
 
         if isinstance(value, str):
-            return {p: value for p in priorities} if known(value, path) else {}
-        table = self.mapping(value, path, "a calendar id, or calendar ids by priority with a default")
+            return dict.fromkeys(priorities, value) if known(value, path) else {}
+        table = self.mapping(
+            value, path, "a calendar id, or calendar ids by priority with a default"
+        )
         if table is None:
             return {}
         out = {}

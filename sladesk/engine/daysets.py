@@ -113,7 +113,7 @@ def read_day_file(path: pathlib.Path) -> DaySet:
 # -- iCalendar ------------------------------------------------------------------------
 
 # A summary or category containing one of these marks a make-up working day: Chinese feeds
-# write "春节 补班", "上班(补春节假期)", "国庆节（班）"; English ones "Working day".  # noqa: RUF003
+# write "春节 补班", "上班(补春节假期)", "国庆节（班）"; English ones "Working day".
 _WORK_WORDS = re.compile(r"班|work(?:ing)?[\s-]?day", re.IGNORECASE)
 _NON_WORKING = re.compile(r"non[\s-]?work", re.IGNORECASE)
 # "Make-up" alone usually means a make-up working day, but "make-up holiday" exists too.

@@ -6,7 +6,9 @@ import re
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
-DURATION_HELP = "a duration such as 90s, 15m, 4h, 1h30m or a whole number of seconds (units s, m, h)"
+DURATION_HELP = (
+    "a duration such as 90s, 15m, 4h, 1h30m or a whole number of seconds (units s, m, h)"
+)
 
 
 def parse_duration(value: object) -> int:

@@ -66,7 +66,9 @@ def _event(obj: Any, name: str, number: int, config: Config) -> Event:
         raise EventError(f"{where}: unknown event type {kind!r}; allowed: {', '.join(EVENT_TYPES)}")
     at = obj.get("at")
     if not isinstance(at, str):
-        raise EventError(f"{where}: 'at' must be an ISO-8601 timestamp with a UTC offset, got {at!r}")
+        raise EventError(
+            f"{where}: 'at' must be an ISO-8601 timestamp with a UTC offset, got {at!r}"
+        )
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:

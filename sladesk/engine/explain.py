@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .clock import NOT_STARTED, PAUSED, RUNNING, STOPPED, ClockResult, Note, Segment
+from .clock import PAUSED, RUNNING, STOPPED, ClockResult, Note, Segment
 from .compute import _zone, as_dict, iso
 from .config import Config, Metric
 from .durations import format_duration
@@ -28,8 +28,9 @@ def verdict(result: ClockResult, metric: Metric, now: float, at: Any = None) -> 
         left = result.target - result.elapsed
         return f"running: {used} used, {dur(left)} left; due {at(result.due)} if it keeps running"
     if result.state == PAUSED:
-        return f"paused: {used} used; no due time while paused (the clock resumes on a status change)"
-    assert result.state == NOT_STARTED
+        return (
+            f"paused: {used} used; no due time while paused (the clock resumes on a status change)"
+        )
     return f"not started: waiting for {', '.join(sorted(metric.start))}"
 
 
@@ -57,7 +58,8 @@ def _breach_reason(result: ClockResult, now: float, at: Any) -> str:
             (n for n in reversed(timeline) if isinstance(n, Note) and "stopped" in n.text), None
         )
         late = f"; it stopped at {at(stop.at)}, {_late(stop.at, when)} late" if stop else ""
-        return f"{head}: the target {dur(result.target)}{calendar} was used up before the clock stopped{late}"
+        used = f"the target {dur(result.target)}{calendar} was used up"
+        return f"{head}: {used} before the clock stopped{late}"
     return (
         f"{head}: the target {dur(result.target)}{calendar} was used up while the clock ran; "
         f"{dur(result.elapsed)} elapsed by {at(max(now, result.breached_at))}"
@@ -101,7 +103,8 @@ def merged(timeline: tuple[Segment | Note, ...] | None) -> list[Segment | Note]:
         if (
             isinstance(item, Segment)
             and isinstance(prev, Segment)
-            and (prev.state, prev.priority, prev.calendar) == (item.state, item.priority, item.calendar)
+            and (prev.state, prev.priority, prev.calendar)
+            == (item.state, item.priority, item.calendar)
         ):
             out[-1] = Segment(
                 prev.start,
@@ -128,7 +131,9 @@ def _event_text(event: Event) -> str:
     return event.type + (" (" + "; ".join(extra) + ")" if extra else "")
 
 
-def explain_text(config: Config, events: list[Event], results: list[ClockResult], now: float) -> str:
+def explain_text(
+    config: Config, events: list[Event], results: list[ClockResult], now: float
+) -> str:
     at = _stamp_for(_display_zone(config, events))
     ticket = events[0].data["ticket"]
     policy = config.policy_for(events[0].data.get("fields") or {})
@@ -144,7 +149,10 @@ def explain_text(config: Config, events: list[Event], results: list[ClockResult]
     for result in results:
         metric = metrics[result.metric]
         target = format_duration(result.target) if result.target is not None else "none"
-        lines += ["", f"{result.metric}: priority {result.priority}, target {target}, state {result.state}"]
+        lines += [
+            "",
+            f"{result.metric}: priority {result.priority}, target {target}, state {result.state}",
+        ]
         lines.append("  " + verdict(result, metric, now, at))
         lines.append("")
         lines += _timeline_table(result, at)
@@ -168,13 +176,17 @@ def _timeline_table(result: ClockResult, at: Any) -> list[str]:
             )
         else:
             rows.append([at(item.at), "", f"* {item.text}", "", "", "", ""])
-    widths = [max(len(r[i]) for r in rows if not r[2].startswith("* ")) for i in range(len(rows[0]))]
+    widths = [
+        max(len(r[i]) for r in rows if not r[2].startswith("* ")) for i in range(len(rows[0]))
+    ]
     out = []
     for row in rows:
         if row[2].startswith("* "):
             out.append(f"  {row[0].ljust(widths[0])}  {row[2]}")
         else:
-            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            out.append(
+                "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            )
     return out
 
 
@@ -203,7 +215,11 @@ def explain_dict(
             else:
                 timeline.append({"at": iso(item.at, offset), "note": item.text})
         clocks.append(
-            {**as_dict(result), "why": verdict(result, metrics[result.metric], now), "timeline": timeline}
+            {
+                **as_dict(result),
+                "why": verdict(result, metrics[result.metric], now),
+                "timeline": timeline,
+            }
         )
     return {
         "ticket": events[0].data["ticket"],

@@ -67,7 +67,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                             {
                                 "type": "object",
                                 "additionalProperties": False,
-                                "properties": {day: _DAY_HOURS for day in WEEKDAYS},
+                                "properties": dict.fromkeys(WEEKDAYS, _DAY_HOURS),
                             },
                         ]
                     },
@@ -135,7 +135,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
                                 "calendar": {
                                     "oneOf": [
                                         {"type": "string"},
-                                        {"type": "object", "additionalProperties": {"type": "string"}},
+                                        {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "string"},
+                                        },
                                     ]
                                 },
                                 "target": _BY_PRIORITY,

@@ -63,17 +63,35 @@ def created(ticket="T1", at="2026-10-09T17:00:00+08:00", **extra):
 def test_calendar_add_skips_the_national_day_holidays(capsys, files):
     config, _ = files()
     status, out, err = run(
-        capsys, "calendar", "add", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-09-30T17:00:00+08:00", "--duration", "2h",
+        capsys,
+        "calendar",
+        "add",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-09-30T17:00:00+08:00",
+        "--duration",
+        "2h",
     )
     assert (status, out, err) == (0, "2026-10-08T10:00:00+08:00\n", "")
 
 
 def test_calendar_add_on_a_make_up_sunday(capsys, files):
     config, _ = files()
-    status, out, _ = run(
-        capsys, "calendar", "add", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-09-25T17:30:00+08:00", "--duration", "8h",
+    _status, out, _ = run(
+        capsys,
+        "calendar",
+        "add",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-09-25T17:30:00+08:00",
+        "--duration",
+        "8h",
     )
     assert out == "2026-09-27T17:30:00+08:00\n"
 
@@ -81,36 +99,86 @@ def test_calendar_add_on_a_make_up_sunday(capsys, files):
 def test_calendar_elapsed_prints_seconds(capsys, files):
     config, _ = files()
     status, out, _ = run(
-        capsys, "calendar", "elapsed", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-10-09T11:00:00+08:00", "--end", "2026-10-09T14:00:00+08:00",
+        capsys,
+        "calendar",
+        "elapsed",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-10-09T11:00:00+08:00",
+        "--end",
+        "2026-10-09T14:00:00+08:00",
     )
     assert (status, out) == (0, "7200\n")
 
 
 def test_compute_as_a_table_shows_breaches(capsys, files):
-    config, events = files(events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}])
-    status, out, _ = run(capsys, "sla", "compute", "--config", config, "--events", events,
-                         "--now", "2026-10-20T10:00:00+08:00", "--format", "table")
+    config, events = files(
+        events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}]
+    )
+    status, out, _ = run(
+        capsys,
+        "sla",
+        "compute",
+        "--config",
+        config,
+        "--events",
+        events,
+        "--now",
+        "2026-10-20T10:00:00+08:00",
+        "--format",
+        "table",
+    )
     assert status == 0
-    header, response, resolution = out.splitlines()
+    header, response, _resolution = out.splitlines()
     assert header.split()[:4] == ["TICKET", "METRIC", "PRIORITY", "STATE"]
     assert response.split()[:5] == ["T1", "response", "P3", "stopped", "8h"]
     assert "BREACHED" in response
 
 
 def test_explain_says_why_a_ticket_is_breached(capsys, files):
-    config, events = files(events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}])
-    status, out, _ = run(capsys, "sla", "explain", "--config", config, "--events", events,
-                         "--ticket", "T1", "--now", "2026-10-20T10:00:00+08:00")
+    config, events = files(
+        events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}]
+    )
+    status, out, _ = run(
+        capsys,
+        "sla",
+        "explain",
+        "--config",
+        config,
+        "--events",
+        events,
+        "--ticket",
+        "T1",
+        "--now",
+        "2026-10-20T10:00:00+08:00",
+    )
     assert status == 0
     assert "BREACHED at 2026-10-12 10:00:00 +0800" in out
     assert "the target 2h on calendar cn-5x8 was used up before the clock stopped" in out
 
 
 def test_explain_as_json_lists_each_segment(capsys, files):
-    config, events = files(events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}])
-    _, out, _ = run(capsys, "sla", "explain", "--config", config, "--events", events,
-                    "--ticket", "T1", "--now", "2026-10-20T10:00:00+08:00", "--format", "json")
+    config, events = files(
+        events=[created(), {"ticket": "T1", "at": "2026-10-12T17:00:00+08:00", "type": "responded"}]
+    )
+    _, out, _ = run(
+        capsys,
+        "sla",
+        "explain",
+        "--config",
+        config,
+        "--events",
+        events,
+        "--ticket",
+        "T1",
+        "--now",
+        "2026-10-20T10:00:00+08:00",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     response = data["clocks"][0]
     assert response["met"] is False
@@ -129,9 +197,11 @@ def test_schema_is_json_that_accepts_the_spec_example(capsys):
     jsonschema = pytest.importorskip("jsonschema")
     import yaml
 
-    status, out, _ = run(capsys, "sla", "schema")
+    _status, out, _ = run(capsys, "sla", "schema")
     schema = json.loads(out)
-    document = json.loads(json.dumps(yaml.safe_load((EXAMPLES / "sla.yaml").read_text()), default=str))
+    document = json.loads(
+        json.dumps(yaml.safe_load((EXAMPLES / "sla.yaml").read_text()), default=str)
+    )
     jsonschema.validate(document, schema)
     document["policies"][0]["metrics"]["response"]["target"]["P1"] = "1d"
     with pytest.raises(jsonschema.ValidationError):
@@ -155,52 +225,114 @@ def assert_refused(capsys, argv, *fragments):
     ("event", "message"),
     [
         ({"ticket": "T1", "at": "2026-10-09T18:00:00", "type": "responded"}, "has no UTC offset"),
-        ({"ticket": "T1", "at": "2026-10-09T18:00:00+08:00", "type": "answered"}, "unknown event type 'answered'"),
-        ({"ticket": "T1", "at": "2026-10-09T18:00:00+08:00", "type": "priority", "priority": "P9"}, "unknown priority 'P9'"),
-        ({"ticket": "T1", "at": "2026-10-08T18:00:00+08:00", "type": "responded"}, "comes before the ticket was created"),
+        (
+            {"ticket": "T1", "at": "2026-10-09T18:00:00+08:00", "type": "answered"},
+            "unknown event type 'answered'",
+        ),
+        (
+            {
+                "ticket": "T1",
+                "at": "2026-10-09T18:00:00+08:00",
+                "type": "priority",
+                "priority": "P9",
+            },
+            "unknown priority 'P9'",
+        ),
+        (
+            {"ticket": "T1", "at": "2026-10-08T18:00:00+08:00", "type": "responded"},
+            "comes before the ticket was created",
+        ),
         ({"ticket": "T1", "at": "yesterday", "type": "responded"}, "not an ISO-8601 timestamp"),
         ({"ticket": "T1", "at": "2026-10-09T18:00:00+08:00", "type": "status"}, "needs 'status'"),
-        ({"ticket": "T1", "at": "2026-10-09T18:00:00+08:00", "type": "created", "priority": "P1"}, "created a second time"),
+        (
+            {
+                "ticket": "T1",
+                "at": "2026-10-09T18:00:00+08:00",
+                "type": "created",
+                "priority": "P1",
+            },
+            "created a second time",
+        ),
     ],
 )
 def test_a_bad_event_names_its_line(capsys, files, event, message):
     config, events = files(events=[created(), event])
-    assert_refused(capsys, ["sla", "compute", "--config", config, "--events", events], "events.jsonl:2:", message)
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", config, "--events", events],
+        "events.jsonl:2:",
+        message,
+    )
 
 
 def test_a_line_that_is_not_json_is_named(capsys, files, tmp_path):
     config, events = files(events=[created()])
     Path(events).write_text(json.dumps(created()) + "\n{oops\n")
-    assert_refused(capsys, ["sla", "compute", "--config", config, "--events", events], "events.jsonl:2: not a JSON object")
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", config, "--events", events],
+        "events.jsonl:2: not a JSON object",
+    )
 
 
 def test_a_bad_configuration_refuses_to_compute(capsys, files):
     config, events = files(config=CONFIG.replace("2h,", "2 hours,"), events=[created()])
-    assert_refused(capsys, ["sla", "compute", "--config", config, "--events", events], "sla.yaml:20:", "'2 hours' is not a duration")
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", config, "--events", events],
+        "sla.yaml:20:",
+        "'2 hours' is not a duration",
+    )
 
 
 def test_a_missing_file_is_named(capsys, tmp_path):
-    assert_refused(capsys, ["sla", "validate", str(tmp_path / "nope.yaml")], "nope.yaml: no such file")
+    assert_refused(
+        capsys, ["sla", "validate", str(tmp_path / "nope.yaml")], "nope.yaml: no such file"
+    )
     config = tmp_path / "sla.yaml"
     config.write_text(CONFIG)
-    assert_refused(capsys, ["sla", "compute", "--config", str(config), "--events", str(tmp_path / "none.jsonl")], "cannot read")
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", str(config), "--events", str(tmp_path / "none.jsonl")],
+        "cannot read",
+    )
 
 
 def test_a_naive_now_is_refused(capsys, files):
     config, events = files(events=[created()])
-    assert_refused(capsys, ["sla", "compute", "--config", config, "--events", events, "--now", "2026-10-20T10:00"], "--now", "no UTC offset")
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", config, "--events", events, "--now", "2026-10-20T10:00"],
+        "--now",
+        "no UTC offset",
+    )
 
 
 def test_an_unknown_option_is_one_line(capsys, files):
     config, events = files(events=[created()])
-    assert_refused(capsys, ["sla", "compute", "--config", config, "--events", events, "--fromat", "json"], "unrecognized arguments")
+    assert_refused(
+        capsys,
+        ["sla", "compute", "--config", config, "--events", events, "--fromat", "json"],
+        "unrecognized arguments",
+    )
 
 
 def test_an_unknown_calendar_is_named_with_the_defined_ones(capsys, files):
     config, _ = files()
     assert_refused(
         capsys,
-        ["calendar", "add", "--config", config, "--calendar", "cn-5x9", "--start", "2026-10-09T09:00:00+08:00", "--duration", "1h"],
+        [
+            "calendar",
+            "add",
+            "--config",
+            config,
+            "--calendar",
+            "cn-5x9",
+            "--start",
+            "2026-10-09T09:00:00+08:00",
+            "--duration",
+            "1h",
+        ],
         "unknown calendar 'cn-5x9'; defined: cn-5x8",
     )
 
@@ -209,18 +341,35 @@ def test_a_day_duration_on_the_command_line_is_refused(capsys, files):
     config, _ = files()
     assert_refused(
         capsys,
-        ["calendar", "add", "--config", config, "--calendar", "cn-5x8", "--start", "2026-10-09T09:00:00+08:00", "--duration", "2d"],
-        "--duration", "days are not accepted",
+        [
+            "calendar",
+            "add",
+            "--config",
+            config,
+            "--calendar",
+            "cn-5x8",
+            "--start",
+            "2026-10-09T09:00:00+08:00",
+            "--duration",
+            "2d",
+        ],
+        "--duration",
+        "days are not accepted",
     )
 
 
 def test_explain_of_an_unknown_ticket_is_refused(capsys, files):
     config, events = files(events=[created()])
-    assert_refused(capsys, ["sla", "explain", "--config", config, "--events", events, "--ticket", "T9"], "ticket 'T9' is not in")
+    assert_refused(
+        capsys,
+        ["sla", "explain", "--config", config, "--events", events, "--ticket", "T9"],
+        "ticket 'T9' is not in",
+    )
 
 
 OFFICIAL = CONFIG.replace(
-    "    holidays: [2026-10-01..2026-10-07]\n    workdays: [2026-09-27]\n", "    holidays_from: CN\n"
+    "    holidays: [2026-10-01..2026-10-07]\n    workdays: [2026-09-27]\n",
+    "    holidays_from: CN\n",
 )
 
 
@@ -228,8 +377,17 @@ def test_official_holidays_include_make_up_saturdays(capsys, files):
     config, _ = files(config=OFFICIAL)
     # 2026-10-10 is a Saturday worked in exchange for the National Day week.
     status, out, err = run(
-        capsys, "calendar", "add", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-10-09T17:00:00+08:00", "--duration", "2h",
+        capsys,
+        "calendar",
+        "add",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-10-09T17:00:00+08:00",
+        "--duration",
+        "2h",
     )
     assert (status, out, err) == (0, "2026-10-10T10:00:00+08:00\n", "")
 
@@ -237,8 +395,17 @@ def test_official_holidays_include_make_up_saturdays(capsys, files):
 def test_a_year_without_official_data_is_computed_with_a_loud_warning(capsys, files):
     config, _ = files(config=OFFICIAL)
     status, out, err = run(
-        capsys, "calendar", "add", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-12-31T17:00:00+08:00", "--duration", "2h",
+        capsys,
+        "calendar",
+        "add",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-12-31T17:00:00+08:00",
+        "--duration",
+        "2h",
     )
     assert status == 0
     assert out == "2027-01-01T10:00:00+08:00\n"  # New Year's Day is unknown for 2027
@@ -247,14 +414,31 @@ def test_a_year_without_official_data_is_computed_with_a_loud_warning(capsys, fi
 
 
 def test_a_holiday_file_covers_its_year(capsys, files, tmp_path):
-    (tmp_path / "cn-2027.json").write_text(json.dumps({
-        "year": 2027,
-        "papers": [],
-        "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": True}],
-    }))
-    config, _ = files(config=OFFICIAL.replace("holidays_from: CN", "holidays_from: CN\n    holiday_files: [cn-2027.json]"))
+    (tmp_path / "cn-2027.json").write_text(
+        json.dumps(
+            {
+                "year": 2027,
+                "papers": [],
+                "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": True}],
+            }
+        )
+    )
+    config, _ = files(
+        config=OFFICIAL.replace(
+            "holidays_from: CN", "holidays_from: CN\n    holiday_files: [cn-2027.json]"
+        )
+    )
     status, out, err = run(
-        capsys, "calendar", "add", "--config", config, "--calendar", "cn-5x8",
-        "--start", "2026-12-31T17:00:00+08:00", "--duration", "2h",
+        capsys,
+        "calendar",
+        "add",
+        "--config",
+        config,
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2026-12-31T17:00:00+08:00",
+        "--duration",
+        "2h",
     )
     assert (status, out, err) == (0, "2027-01-04T10:00:00+08:00\n", "")

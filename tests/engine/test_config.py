@@ -65,16 +65,24 @@ def test_a_misspelt_key_is_named_with_its_line_and_a_suggestion():
 
 
 def test_overlapping_intervals_are_an_error_but_touching_ones_merge():
-    (problem,) = problems_of(GOOD.replace('"09:00-12:00", "13:00-18:00"]\n      tue', '"09:00-12:00", "11:00-18:00"]\n      tue'))
+    (problem,) = problems_of(
+        GOOD.replace(
+            '"09:00-12:00", "13:00-18:00"]\n      tue', '"09:00-12:00", "11:00-18:00"]\n      tue'
+        )
+    )
     assert "calendars.cn-5x8.hours.mon[1]" in problem
     assert "overlaps" in problem
     touching = parse_config(GOOD.replace('"13:00-18:00"]\n      tue', '"12:00-18:00"]\n      tue'))
     assert touching.calendars["cn-5x8"].spec.week[0] == ((9 * 3600, 18 * 3600),)
 
 
-@pytest.mark.parametrize("interval", ["18:00-09:00", "09:00-25:00", "9-12", "09:00-09:00", "24:00-24:00"])
+@pytest.mark.parametrize(
+    "interval", ["18:00-09:00", "09:00-25:00", "9-12", "09:00-09:00", "24:00-24:00"]
+)
 def test_an_interval_must_be_hh_mm_with_start_before_end(interval):
-    (problem,) = problems_of(GOOD.replace('"13:00-18:00"]\n      tue', f'"{interval}"]\n      tue', 1))
+    (problem,) = problems_of(
+        GOOD.replace('"13:00-18:00"]\n      tue', f'"{interval}"]\n      tue', 1)
+    )
     assert "is not an interval" in problem
     assert "night shift as two days" in problem
 
@@ -90,14 +98,20 @@ def test_a_date_both_holiday_and_workday_is_an_error():
 
 
 def test_an_unknown_time_zone_suggests_a_real_one():
-    (problem,) = problems_of(GOOD.replace("timezone: Asia/Shanghai\n    hours", "timezone: Asia/Shangai\n    hours"))
-    assert problem.startswith("sla.yaml:3: calendars.cn-5x8.timezone: unknown time zone 'Asia/Shangai'")
+    (problem,) = problems_of(
+        GOOD.replace("timezone: Asia/Shanghai\n    hours", "timezone: Asia/Shangai\n    hours")
+    )
+    assert problem.startswith(
+        "sla.yaml:3: calendars.cn-5x8.timezone: unknown time zone 'Asia/Shangai'"
+    )
     assert "Asia/Shanghai" in problem
 
 
 def test_every_problem_is_reported_in_one_pass():
     text = GOOD.replace("P2: 1h30m", "P2: soon").replace("stop: [responded]", "stop: [answered]")
-    text = text.replace("calendar: {P1: always, default: cn-5x8}", "calendar: {P1: allways, default: cn-5x8}")
+    text = text.replace(
+        "calendar: {P1: always, default: cn-5x8}", "calendar: {P1: allways, default: cn-5x8}"
+    )
     problems = problems_of(text)
     assert len(problems) == 3
     assert any("unknown event type 'answered'" in p for p in problems)
@@ -106,12 +120,16 @@ def test_every_problem_is_reported_in_one_pass():
 
 
 def test_a_target_for_an_unknown_priority_is_named():
-    (problem,) = problems_of(GOOD.replace("target: {P1: 15m, P2: 1h30m}", "target: {P1: 15m, P5: 1h}"))
+    (problem,) = problems_of(
+        GOOD.replace("target: {P1: 15m, P2: 1h30m}", "target: {P1: 15m, P5: 1h}")
+    )
     assert "target.P5: 'P5' is not a priority; allowed: P1, P2" in problem
 
 
 def test_a_priority_with_a_target_needs_a_calendar():
-    (problem,) = problems_of(GOOD.replace("calendar: {P1: always, default: cn-5x8}", "calendar: {P1: always}"))
+    (problem,) = problems_of(
+        GOOD.replace("calendar: {P1: always, default: cn-5x8}", "calendar: {P1: always}")
+    )
     assert "priority P2 has a target but no calendar" in problem
 
 
@@ -143,7 +161,8 @@ def test_policies_are_matched_in_file_order():
     text = GOOD.replace(
         "policies:\n",
         "policies:\n  - id: erp\n    match: {service: erp}\n    metrics:\n"
-        "      response: {start: [created], stop: [responded], calendar: always, target: {P1: 5m}}\n",
+        "      response: {start: [created], stop: [responded], calendar: always,\n"
+        "                 target: {P1: 5m}}\n",
     )
     config = parse_config(text)
     assert config.policy_for({"service": "erp"}).id == "erp"

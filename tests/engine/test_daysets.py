@@ -124,7 +124,7 @@ def test_ics_make_up_day_written_as_office_hours_counts_as_its_date():
 
 
 def test_ics_description_announcing_make_up_days_does_not_turn_holidays_into_work():
-    # Every holiday event's DESCRIPTION quotes the notice, "…1月31日（星期日）…上班。"  # noqa: RUF003
+    # Every holiday event's DESCRIPTION quotes the notice, "…1月31日（星期日）…上班。"
     days = read_day_file(DATA / "cn-2027.ics")
     assert D("2027-02-05") in days.holidays
 
@@ -163,7 +163,7 @@ def test_ics_duration_counts_whole_days():
 
 @pytest.mark.parametrize(
     "summary",
-    ["春节 补班 第1天/共2天", "补班", "上班", "班", "国庆节（班）", "调休上班", "Working day",  # noqa: RUF001
+    ["春节 补班 第1天/共2天", "补班", "上班", "班", "国庆节（班）", "调休上班", "Working day",
      "Workday (Spring Festival)", "Make-up day", "Makeup workday for National Day"],
 )  # fmt: skip
 def test_ics_make_up_summaries_are_make_up_working_days(summary):
@@ -173,7 +173,7 @@ def test_ics_make_up_summaries_are_make_up_working_days(summary):
 
 @pytest.mark.parametrize(
     "summary",
-    ["春节 假期 第1天/共8天", "国庆节 休", "元旦", "中秋节（休）", "Spring Festival",  # noqa: RUF001
+    ["春节 假期 第1天/共8天", "国庆节 休", "元旦", "中秋节（休）", "Spring Festival",
      "Non-working day"],
 )  # fmt: skip
 def test_ics_other_summaries_are_holidays(summary):
@@ -194,9 +194,9 @@ def test_ics_make_up_holiday_is_refused_as_ambiguous():
 
 def test_ics_apple_feed_is_read_by_its_markers_and_its_observances_are_ignored():
     feed = ics(
-        "SUMMARY;LANGUAGE=zh_CN:中秋节（休）\nDTSTART;VALUE=DATE:20260925\n"  # noqa: RUF001
+        "SUMMARY;LANGUAGE=zh_CN:中秋节（休）\nDTSTART;VALUE=DATE:20260925\n"
         "DTEND;VALUE=DATE:20260928\nX-APPLE-SPECIAL-DAY:WORK-HOLIDAY",
-        "SUMMARY:国庆节（班）\nDTSTART;VALUE=DATE:20260920\nX-APPLE-SPECIAL-DAY:ALTERNATE-WORKDAY",  # noqa: RUF001
+        "SUMMARY:国庆节（班）\nDTSTART;VALUE=DATE:20260920\nX-APPLE-SPECIAL-DAY:ALTERNATE-WORKDAY",
         "SUMMARY;LANGUAGE=zh_CN:秋分\nDTSTART;VALUE=DATE:20260923",
         "SUMMARY;LANGUAGE=zh_CN:情人节\nDTSTART;VALUE=DATE:20280214\nRRULE:FREQ=YEARLY",
     )
@@ -400,7 +400,7 @@ def test_importing_daysets_leaves_the_heavy_packages_unloaded():
         "print(sorted({'icalendar', 'chinese_calendar', 'django'} & set(sys.modules)))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(  # noqa: S603 - our own interpreter and a fixed command
+    done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert done.stdout.strip() == "[]"

@@ -7,6 +7,7 @@ so bad input ends with exit status 2 and one line on stderr, and nothing on stdo
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -150,6 +151,9 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 def _compute(args: argparse.Namespace) -> bytes:
     from .compute import compute, json_lines, render_table, table_rows
 
+    # Millions of small objects and no reference cycles: the cyclic collector would only
+    # rescan them over and over (a third of the run time on 100,000 tickets).
+    gc.disable()
     config = load_config(args.config)
     now = _now(args.now)
     tickets = read_events(_read_events(args.events), _events_name(args.events), config)
@@ -157,8 +161,7 @@ def _compute(args: argparse.Namespace) -> bytes:
     _warn(config)
     if args.format == "table":
         return (render_table(list(table_rows(iter(results)))) + "\n").encode()
-    lines = list(json_lines(iter(results)))
-    return b"\n".join(lines) + b"\n" if lines else b""
+    return json_lines(results)
 
 
 def _explain(args: argparse.Namespace) -> bytes:

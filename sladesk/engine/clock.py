@@ -13,7 +13,7 @@ local variables because it runs for every ticket of every report and replay.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .calendar import Calendar
 from .config import Config, Metric
@@ -46,8 +46,7 @@ class Note:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClockResult:
+class ClockResult(NamedTuple):  # a tuple: built 200,000 times per 100,000 tickets
     ticket: Any
     metric: str
     priority: str

@@ -49,6 +49,15 @@ def read_events(data: bytes, name: str, config: Config) -> Tickets:
     return tickets
 
 
+def ticket_events(objs: list[dict[str, Any]], name: str, config: Config) -> list[Event]:
+    """One ticket's events given as dicts (the service desk's history), checked and sorted."""
+    events = [_event(obj, name, number, config) for number, obj in enumerate(objs, start=1)]
+    events.sort(key=_time)
+    if events:
+        _check_order(events[0].data["ticket"], events, name)
+    return events
+
+
 def _checked_events(lines: list[bytes], name: str, config: Config) -> list[Event]:
     """Events one line at a time; raises EventError naming the first bad line."""
     events = []

@@ -1,0 +1,19 @@
+"""The `postgres` marker: those tests are skipped unless the test database is PostgreSQL.
+
+Which database the suite runs on is decided in sladesk/settings.py (TEST_DATABASE_URL).
+"""
+
+import pytest
+from django.conf import settings
+
+POSTGRES_ENGINE = "django.db.backends.postgresql"
+NEEDS_POSTGRES = "needs PostgreSQL: set TEST_DATABASE_URL=postgres://…"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if settings.DATABASES["default"]["ENGINE"] == POSTGRES_ENGINE:
+        return
+    skip = pytest.mark.skip(reason=NEEDS_POSTGRES)
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

@@ -1,0 +1,74 @@
+"""A ticket's stored clocks, refreshed through the engine from the ticket's history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from sladesk.engine.clock import ClockResult, run_ticket
+from sladesk.engine.config import Config
+from sladesk.engine.events import Event, ticket_events
+
+from .models import Clock
+from .versions import config_of
+
+if TYPE_CHECKING:
+    from sladesk.desk.models import Ticket
+
+
+def engine_event(ticket: Ticket, event: Any) -> dict[str, Any]:
+    """A history event as the engine reads it (and as `sladesk export events` writes it)."""
+    return {"ticket": ticket.number, "at": timezone.localtime(event.at).isoformat(), **event.sla}
+
+
+def engine_events(ticket: Ticket) -> list[dict[str, Any]]:
+    history = ticket.events.filter(sla__isnull=False).order_by("seq").only("at", "sla")
+    return [engine_event(ticket, e) for e in history]
+
+
+def run(ticket: Ticket, now: datetime, explain: bool = False) -> tuple[Config, list[Event], list]:
+    """The engine's results for the ticket, read at `now`."""
+    config = config_of(ticket.sla_version)
+    events = ticket_events(engine_events(ticket), ticket.number, config)
+    results = run_ticket(config, ticket.number, events, now.timestamp(), explain=explain)
+    return config, events, results
+
+
+def refresh(ticket: Ticket) -> list[Clock]:
+    """Recompute the ticket's clocks at its last event and store them (call in its transaction)."""
+    if ticket.sla_version_id is None:
+        return []
+    config, events, results = run(ticket, ticket.updated_at)
+    policy = config.policy_for(events[0].data.get("fields") or {})
+    metrics = {m.name: m for m in policy.metrics} if policy else {}
+    now = timezone.now()
+    stored = {c.metric: c for c in ticket.clocks.all()}
+    clocks = []
+    for result in results:
+        clock = stored.pop(result.metric, None) or Clock(ticket=ticket, metric=result.metric)
+        calendar = metrics[result.metric].calendars.get(result.priority, "")
+        _copy(result, clock, policy.id if policy else "", calendar, now)
+        clock.save()
+        clocks.append(clock)
+    for gone in stored.values():  # the ticket's policy no longer has this metric
+        gone.delete()
+    return clocks
+
+
+def _copy(result: ClockResult, clock: Clock, policy: str, calendar: str, now: datetime) -> None:
+    clock.policy = policy
+    clock.priority = result.priority
+    clock.state = result.state
+    clock.elapsed = result.elapsed
+    clock.target = result.target
+    clock.calendar = calendar
+    clock.due = _aware(result.due)
+    clock.met = result.met
+    clock.breached_at = _aware(result.breached_at)
+    clock.computed_at = now
+
+
+def _aware(t: float | None) -> datetime | None:
+    return None if t is None else datetime.fromtimestamp(t, UTC)

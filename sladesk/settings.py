@@ -85,6 +85,10 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "people.User"
+
+# A resolved ticket that its requester neither confirms nor rejects closes itself after
+# this many working days (on the calendar of its resolution clock).
+SLADESK_CONFIRM_DAYS = envint("SLADESK_CONFIRM_DAYS", 3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

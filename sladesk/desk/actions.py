@@ -12,9 +12,10 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -69,6 +70,7 @@ class _Change:
     ticket: Ticket
     actor: User | None
     at: datetime
+    recorded: int = 0  # events appended; a change that records nothing saves nothing
 
     def event(
         self,
@@ -80,6 +82,7 @@ class _Change:
         sla: dict[str, Any] | None = None,
     ) -> TicketEvent:
         self.ticket.event_count += 1
+        self.recorded += 1
         return TicketEvent.objects.create(
             ticket=self.ticket,
             seq=self.ticket.event_count,
@@ -383,7 +386,28 @@ def resolve(
         t.resolution = resolution
         t.resolved_at = change.at
         t.last_public_update_at = change.at
+        t.auto_close_at = _auto_close_at(t, change.at)
     return change.ticket
+
+
+def _auto_close_at(ticket: Ticket, resolved_at: datetime) -> datetime:
+    """The end of the n-th working day after resolution, on the resolution clock's calendar."""
+    config = versions.config_of(ticket.sla_version)
+    stored = ticket.clocks.filter(metric="resolution").exclude(calendar="").first()
+    calendar = config.calendars.get(stored.calendar) if stored else None
+    calendar = calendar or next(iter(config.calendars.values()))
+    end = calendar.after_working_days(resolved_at.timestamp(), settings.SLADESK_CONFIRM_DAYS)
+    return datetime.fromtimestamp(end, UTC)
+
+
+def close_unconfirmed(now: datetime | None = None) -> int:
+    """Close the resolved tickets whose confirmation period is over; returns how many."""
+    now = now or timezone.now()
+    due = Ticket.objects.filter(status=Status.RESOLVED, auto_close_at__lte=now)
+    closed = 0
+    for ticket in due.order_by("auto_close_at").iterator():
+        closed += close_resolved(ticket, at=ticket.auto_close_at).status == Status.CLOSED
+    return closed
 
 
 # -- the requester's side ---------------------------------------------------------------
@@ -406,6 +430,7 @@ def confirm(
             raise ActionError("status", _("Only a resolved ticket can be confirmed."))
         change.event(EventKind.CONFIRMED, sla={"type": "closed"})
         t.status = Status.CLOSED
+        t.auto_close_at = None
         t.closed_at = change.at
         if rating is not None:
             _rate(change, rating, comment)
@@ -430,7 +455,7 @@ def reject(
             raise ActionError("status", _("Only a resolved ticket can be sent back."))
         change.event(EventKind.REJECTED, body=reason, sla={"type": "reopened"})
         t.status = Status.IN_PROGRESS
-        t.resolved_at = None
+        t.resolved_at = t.auto_close_at = None
     return change.ticket
 
 
@@ -451,7 +476,7 @@ def reopen(
             raise ActionError("status", _("Only a resolved or closed ticket can be reopened."))
         change.event(EventKind.REOPENED, body=reason, sla={"type": "reopened"})
         t.status = Status.IN_PROGRESS
-        t.resolved_at = t.closed_at = None
+        t.resolved_at = t.closed_at = t.auto_close_at = None
     return change.ticket
 
 
@@ -478,6 +503,7 @@ def close_resolved(ticket: Ticket, *, at: datetime | None = None) -> Ticket:
         if change.ticket.status != Status.RESOLVED:
             return change.ticket
         change.event(EventKind.CLOSED, data={"automatic": True}, sla={"type": "closed"})
+        change.ticket.auto_close_at = None
         change.ticket.status = Status.CLOSED
         change.ticket.closed_at = change.at
     return change.ticket
@@ -524,6 +550,8 @@ def _require_requester(change: _Change) -> None:
 
 def _finish(change: _Change) -> None:
     """Save the ticket with a new revision and bring its clocks up to date."""
+    if not change.recorded:
+        return
     t = change.ticket
     t.revision += 1
     t.updated_at = change.at

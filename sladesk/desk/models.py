@@ -148,6 +148,12 @@ class Ticket(models.Model):
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    auto_close_at = models.DateTimeField(
+        _("closes itself at"),
+        null=True,
+        blank=True,
+        help_text=_("When a resolved ticket the requester has not confirmed closes itself."),
+    )
     resolution = models.TextField(_("resolution"), blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
@@ -167,6 +173,7 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "status"], name="ticket_org_status"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
             models.Index(fields=["-created_at"], name="ticket_created"),
+            models.Index(fields=["status", "auto_close_at"], name="ticket_auto_close"),
         ]
 
     def __str__(self) -> str:

@@ -128,6 +128,29 @@ class Calendar:
             i += 1
         return out
 
+    def after_working_days(self, t: float, days: int) -> float:
+        """The end of the `days`-th working day after the local date of t (t if days <= 0).
+
+        A working day is a local date with working hours on this calendar; it ends where
+        its last interval ends. "Closes itself after 3 working days" is this instant.
+        """
+        if days <= 0:
+            return t
+        day = datetime.fromtimestamp(t, self.tz).date()
+        for _ in range(days * 7 + 366):  # a year of holidays cannot hide every day
+            day += timedelta(days=1)
+            hours = _day_hours(self.spec, day)
+            if hours:
+                days -= 1
+                if days == 0:
+                    end = datetime.combine(day, datetime.min.time()) + timedelta(
+                        seconds=hours[-1][1]
+                    )
+                    result = end.replace(tzinfo=self.tz).timestamp()
+                    self._check_coverage(result)
+                    return result
+        raise CalendarError(f"calendar {self.id}: no working day within a year of {day}")
+
     # -- datetime conveniences --------------------------------------------------------
 
     def add_datetime(self, start: datetime, duration: timedelta) -> datetime:

@@ -181,3 +181,34 @@ def test_the_agent_with_fewest_open_tickets_gets_the_next_one_and_ties_go_round_
     assert {first.assignee, second.assignee} == {desk.bob, desk.lena}
     actions.resolve(first, actor=first.assignee, resolution="ok", at=at(5))
     assert open_ticket(desk).assignee == first.assignee  # now has fewer open tickets
+
+
+def test_a_resolved_ticket_closes_itself_after_three_working_days(desk):
+    ticket = open_ticket(desk)
+    actions.resolve(ticket, actor=desk.bob, resolution="ok", at=at(60))  # Monday 10:00
+    ticket.refresh_from_db()
+    assert ticket.auto_close_at == datetime(2026, 10, 15, 18, 0, tzinfo=SHANGHAI)  # Thursday
+    assert actions.close_unconfirmed(now=datetime(2026, 10, 15, 17, 59, tzinfo=SHANGHAI)) == 0
+    assert actions.close_unconfirmed(now=datetime(2026, 10, 16, 9, 0, tzinfo=SHANGHAI)) == 1
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.closed_at) == ("closed", ticket.events.last().at)
+    assert ticket.events.last().actor is None
+    assert ticket.clocks.get(metric="resolution").state == "stopped"
+
+
+def test_the_confirmation_period_skips_holidays(desk):
+    ticket = open_ticket(desk, at=datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI))
+    actions.resolve(
+        ticket, actor=desk.bob, resolution="ok", at=datetime(2026, 9, 30, 11, 0, tzinfo=SHANGHAI)
+    )
+    ticket.refresh_from_db()
+    # National Day 10-01..10-07, then Thu 10-08, Fri 10-09 and the make-up Saturday 10-10
+    assert ticket.auto_close_at == datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)
+
+
+def test_a_change_that_records_nothing_saves_nothing(desk):
+    ticket = open_ticket(desk)
+    revision = ticket.revision
+    actions.close_resolved(ticket)  # not resolved: nothing to do
+    ticket.refresh_from_db()
+    assert ticket.revision == revision

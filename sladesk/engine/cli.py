@@ -20,6 +20,7 @@ from .durations import parse_duration
 from .events import EventError, read_events
 
 USAGE_ERROR = 2
+BULK_MIN_BYTES = 1 << 20  # smaller streams: the scalar path, as fast there without numpy
 
 
 class UsageError(Exception):
@@ -149,14 +150,26 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _compute(args: argparse.Namespace) -> bytes:
-    from .compute import compute, json_lines, render_table, table_rows
-
     # Millions of small objects and no reference cycles: the cyclic collector would only
     # rescan them over and over (a third of the run time on 100,000 tickets).
     gc.disable()
     config = load_config(args.config)
     now = _now(args.now)
-    tickets = read_events(_read_events(args.events), _events_name(args.events), config)
+    data = _read_events(args.events)
+    # -- bulk path (numpy, sladesk/engine/bulk.py): the same bytes, for large streams --------
+    if args.format == "json" and len(data) >= BULK_MIN_BYTES:
+        from .bulk import compute_json, keep_freed_memory
+
+        keep_freed_memory()
+        out = compute_json(config, data, _events_name(args.events), now)
+        if out is not None:
+            _warn(config)
+            return out  # type: ignore[return-value]  (a bytearray)
+        config = load_config(args.config)  # it gave up: the scalar path, from a fresh start
+    # -- scalar path -----------------------------------------------------------------------
+    from .compute import compute, json_lines, render_table, table_rows
+
+    tickets = read_events(data, _events_name(args.events), config)
     results = list(compute(config, tickets, now))
     _warn(config)
     if args.format == "table":

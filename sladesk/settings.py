@@ -89,9 +89,9 @@ AUTH_USER_MODEL = "people.User"
 # A resolved ticket that its requester neither confirms nor rejects closes itself after
 # this many working days (on the calendar of its resolution clock).
 SLADESK_CONFIRM_DAYS = envint("SLADESK_CONFIRM_DAYS", 3)
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "desk:start"  # agents to the queue, requesters to the portal
+LOGOUT_REDIRECT_URL = "front:home"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sladesk.people.middleware.PreferencesMiddleware",  # the person's time zone and language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

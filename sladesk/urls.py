@@ -7,6 +7,8 @@ admin.site.site_header = admin.site.site_title = "sladesk"
 
 urlpatterns = [
     path("", include("sladesk.front.urls")),
+    path("", include("sladesk.desk.urls")),
+    path("", include("sladesk.people.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language, for the switcher

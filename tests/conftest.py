@@ -6,6 +6,9 @@ Which database the suite runs on is decided in sladesk/settings.py (TEST_DATABAS
 import pytest
 from django.conf import settings
 
+# Test people log in with a cheap hash: PBKDF2 costs ~1 s per password on a busy machine.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 NEEDS_POSTGRES = "needs PostgreSQL: set TEST_DATABASE_URL=postgres://…"
 

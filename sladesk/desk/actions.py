@@ -71,6 +71,7 @@ class _Change:
     actor: User | None
     at: datetime
     recorded: int = 0  # events appended; a change that records nothing saves nothing
+    timed: bool = False  # one of them is an SLA event: the clocks must be recomputed
 
     def event(
         self,
@@ -83,6 +84,7 @@ class _Change:
     ) -> TicketEvent:
         self.ticket.event_count += 1
         self.recorded += 1
+        self.timed = self.timed or sla is not None
         return TicketEvent.objects.create(
             ticket=self.ticket,
             seq=self.ticket.event_count,
@@ -227,12 +229,7 @@ def reply(
         t = change.ticket
         if actor.is_agent:
             _require_open(t)
-            responded = t.first_response_at is None
-            sla = {"type": "responded" if responded else "updated"}
-            event = change.event(EventKind.REPLY, body=body, sla=sla)
-            if responded:
-                t.first_response_at = change.at
-            t.last_public_update_at = change.at
+            event = _agent_reply(change, body)
             if t.status in (Status.NEW, Status.ASSIGNED):
                 change.status(Status.IN_PROGRESS)
         else:
@@ -280,10 +277,22 @@ def set_status(
         _require_open(change.ticket)
         if change.ticket.status == status:
             raise ActionError("status", _("The ticket already has that status."))
+        if reason.strip():  # what the requester is asked for is a reply like any other
+            _agent_reply(change, reason)
         change.status(status)
-        if reason.strip():
-            change.event(EventKind.NOTE, public=True, body=reason)
     return change.ticket
+
+
+def _agent_reply(change: _Change, body: str) -> TicketEvent:
+    """An agent's public message: the first one is the response the SLA measures."""
+    t = change.ticket
+    responded = t.first_response_at is None
+    sla = {"type": "responded" if responded else "updated"}
+    event = change.event(EventKind.REPLY, body=body, sla=sla)
+    if responded:
+        t.first_response_at = change.at
+    t.last_public_update_at = change.at
+    return event
 
 
 def change_priority(
@@ -556,7 +565,10 @@ def _finish(change: _Change) -> None:
     t.revision += 1
     t.updated_at = change.at
     t.save()
-    clocks.refresh(t)
+    # Stored clocks are read at the last SLA event, as `sla compute` reads the exported
+    # events; a note or an assignment alone leaves them as they are.
+    if change.timed:
+        clocks.refresh(t)
 
 
 def _assign(change: _Change, team: Team, who: User | None, reason: str) -> None:

@@ -1,10 +1,15 @@
-"""Organisations, people with their roles, and support teams."""
+"""Organisations, people with their roles, support teams, and people's API tokens."""
 
 from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -144,3 +149,89 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.team}"
+
+
+TOKEN_PREFIX = "sld_"  # noqa: S105 (not a secret: what every token begins with)
+TOKEN_SHOWN = 12  # characters kept in clear: "sld_" and 8 random ones, to tell tokens apart
+
+
+def token_digest(secret: str) -> str:
+    """What is stored of a token: a random secret needs no slow hash, sha256 is enough."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def get_for_secret(self, secret: str) -> ApiToken | None:
+        """The active token whose secret this is, with its user; None for any other string."""
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        return self.active().select_related("user").filter(digest=token_digest(secret)).first()
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API: `Authorization: Bearer sld_…`.
+
+    Only the sha256 of the secret is stored; the secret is shown once, when it is issued.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("What the token is for.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=TOKEN_SHOWN, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    # A token in use is stamped at most once a minute, not with a write on every request.
+    LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.user})"
+
+    def issue(self) -> str:
+        """Give this (unsaved) token a new secret and return it: the only time it is seen."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
+        self.prefix = secret[:TOKEN_SHOWN]
+        self.digest = token_digest(secret)
+        return secret
+
+    @classmethod
+    def create(cls, *, user: User, name: str = "") -> tuple[ApiToken, str]:
+        token = cls(user=user, name=name)
+        secret = token.issue()
+        token.save()
+        return token, secret
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def touch(self, now: datetime) -> None:
+        """Record a use (a conditional update: concurrent requests write it once)."""
+        last = self.last_used_at
+        if last is not None and now - last < self.LAST_USED_RESOLUTION:
+            return
+        stale = models.Q(last_used_at__isnull=True) | models.Q(
+            last_used_at__lt=now - self.LAST_USED_RESOLUTION
+        )
+        ApiToken.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -59,6 +60,14 @@ class ClockState(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+class ClockQuerySet(models.QuerySet):
+    def breached(self, now: datetime) -> ClockQuerySet:
+        """Clocks the engine found breached, and running clocks past their due time."""
+        return self.filter(
+            models.Q(breached_at__isnull=False) | models.Q(state=ClockState.RUNNING, due__lte=now)
+        )
+
+
 class Clock(models.Model):
     """A ticket's clock for one metric, as the engine computed it at the ticket's last event.
 
@@ -79,6 +88,8 @@ class Clock(models.Model):
     breached_at = models.DateTimeField(_("breached at"), null=True)
     computed_at = models.DateTimeField(_("computed at"))
 
+    objects = ClockQuerySet.as_manager()
+
     class Meta:
         ordering = ["ticket", "metric"]
         verbose_name = _("clock")
@@ -94,3 +105,9 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.metric}"
+
+    def is_breached(self, now: datetime) -> bool:
+        """As `Clock.objects.breached(now)`, for one clock already read."""
+        if self.breached_at is not None:
+            return True
+        return self.state == ClockState.RUNNING and self.due is not None and self.due <= now

@@ -212,3 +212,19 @@ def test_a_change_that_records_nothing_saves_nothing(desk):
     actions.close_resolved(ticket)  # not resolved: nothing to do
     ticket.refresh_from_db()
     assert ticket.revision == revision
+
+
+def test_asking_the_requester_for_information_is_the_response(desk):
+    ticket = open_ticket(desk)
+    actions.set_status(
+        ticket,
+        actor=desk.bob,
+        status=Status.WAITING_REQUESTER,
+        reason="请提供错误截图",
+        at=at(12),
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING_REQUESTER
+    assert clock(ticket, "response").state == "stopped"
+    assert clock(ticket, "resolution").state == "paused"
+    assert [e.kind for e in ticket.events.all()][-2:] == ["reply", "status"]

@@ -278,7 +278,7 @@ def profile_compute(args: list[str], workdir: Path, top: int = 20) -> None:
 # -- businesstimedelta, bare deadlines -------------------------------------------------
 
 
-def btd_rules():
+def btd_rules(holidays_as_list: bool = False):
     """The same 5x8 calendar as businesstimedelta rules (naive local times, as its docs)."""
     import datetime as dt
 
@@ -289,19 +289,21 @@ def btd_rules():
     afternoon = btd.WorkDayRule(start_time=dt.time(13), end_time=dt.time(18), working_days=week)
     # Its docs pass a list of dates; a set gives the same deadlines faster (HolidayRule walks
     # day by day to the next holiday, testing `day in holidays` each time).
-    holidays = btd.HolidayRule(HOLIDAY_DATES)
-    return btd.Rules([morning, afternoon, holidays])
+    dates = sorted(HOLIDAY_DATES) if holidays_as_list else HOLIDAY_DATES
+    return btd.Rules([morning, afternoon, btd.HolidayRule(dates)])
 
 
 def naive_local(t: float) -> datetime:
     return datetime.fromtimestamp(t, TZ).replace(tzinfo=None)
 
 
-def time_btd(sample: list[Ticket]) -> tuple[float, list[tuple[datetime, datetime]]]:
+def time_btd(
+    sample: list[Ticket], holidays_as_list: bool = False
+) -> tuple[float, list[tuple[datetime, datetime]]]:
     """Seconds for the bare deadlines of `sample`, and the deadlines (naive local)."""
     import businesstimedelta as btd
 
-    rules = btd_rules()
+    rules = btd_rules(holidays_as_list)
     response = {p: btd.BusinessTimeDelta(rules, seconds=s) for p, s in RESPONSE.items()}
     resolution = {p: btd.BusinessTimeDelta(rules, seconds=s) for p, s in RESOLUTION.items()}
     inputs = [(naive_local(tk.created), tk.priority) for tk in sample]
@@ -437,6 +439,10 @@ def _run(args, n, sample_n, bulk_n, scalar_n, runs, workdir: Path) -> int:
     sample = sorted(rng.sample(tickets, sample_n), key=lambda tk: tk.created)
     btd_s, btd_deadlines = time_btd(sample)
     btd_tps = sample_n / btd_s
+    docs_s, docs_deadlines = time_btd(sample, holidays_as_list=True)
+    if docs_deadlines != btd_deadlines:
+        sys.exit("businesstimedelta gave other deadlines with its holidays as a list")
+    docs_tps = sample_n / docs_s
     cal = load_config(config_path).calendars[CAL_ID]
     compared, skipped, wrong = check_agreement(cal, sample, btd_deadlines)
 
@@ -465,6 +471,18 @@ def _run(args, n, sample_n, bulk_n, scalar_n, runs, workdir: Path) -> int:
         ),
         ("ratio sladesk / businesstimedelta", f"{ratio:,.0f}x", ">= 100x", verdict(ratio >= 100)),
         (
+            "businesstimedelta as its docs show it (holidays as a list)",
+            f"{_rate(docs_tps)} tickets/s",
+            "",
+            f"{docs_s:.2f}s",
+        ),
+        (
+            "ratio sladesk / businesstimedelta as documented",
+            f"{ours_tps / docs_tps:,.0f}x",
+            ">= 100x",
+            verdict(ours_tps / docs_tps >= 100),
+        ),
+        (
             f"Calendar.add_many (numpy), {bulk_n:,} starts (best of {runs})",
             f"{_rate(bulk_rate)} deadlines/s",
             ">= 1,000,000/s",
@@ -492,8 +510,9 @@ def _run(args, n, sample_n, bulk_n, scalar_n, runs, workdir: Path) -> int:
     note(
         f"businesstimedelta was timed on {sample_n:,} of the {n:,} tickets (2 deadlines each, "
         "no pauses or priority changes) and its tickets/s extrapolated; its rules are "
-        "WorkDayRule 09-12 and 13-18 Mon-Fri and HolidayRule (a set of dates), on naive local "
-        "times. It cannot express make-up working days (调休), so it is given the holidays only."
+        "WorkDayRule 09-12 and 13-18 Mon-Fri and HolidayRule (a set of dates, which is faster "
+        "than the list its docs pass; both rows are shown), on naive local times. "
+        "It cannot express make-up working days (调休), so it is given the holidays only."
     )
     note(
         f"check: {compared:,} sample tickets agree with Calendar.add on both deadlines "

@@ -19,6 +19,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(SLADESK) migrate --noinput
+	$(SLADESK) demo
 	$(SLADESK) runserver $(HOST)
 
 lint: $(VENV)/.installed-dev

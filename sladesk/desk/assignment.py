@@ -30,9 +30,11 @@ def second_line_for(team: Team | None) -> Team | None:
 def pick_agent(team: Team, at: datetime) -> User | None:
     """The agent on duty with the fewest open tickets; ties go round-robin.
 
-    Call inside the transaction that assigns: the membership row is locked so that two
-    tickets created at once do not both go to the same agent by the round-robin rule.
+    Call inside the transaction that assigns. The team row is locked first, so two tickets
+    assigned at once (say an incident and a request, whose numbers do not serialise them)
+    are counted one after the other instead of both going to the same agent.
     """
+    list(Team.objects.select_for_update().filter(pk=team.pk).values_list("pk"))
     open_tickets = Count(
         "user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES)
     )

@@ -28,19 +28,25 @@ def engine_events(ticket: Ticket) -> list[dict[str, Any]]:
     return [engine_event(ticket, e) for e in history]
 
 
-def run(ticket: Ticket, now: datetime, explain: bool = False) -> tuple[Config, list[Event], list]:
-    """The engine's results for the ticket, read at `now`."""
+def run(
+    ticket: Ticket, now: datetime | None, explain: bool = False
+) -> tuple[Config, list[Event], list]:
+    """The engine's results for the ticket, read at `now` (None: at its last SLA event)."""
     config = config_of(ticket.sla_version)
     events = ticket_events(engine_events(ticket), ticket.number, config)
-    results = run_ticket(config, ticket.number, events, now.timestamp(), explain=explain)
+    at = events[-1].t if now is None else now.timestamp()
+    results = run_ticket(config, ticket.number, events, at, explain=explain)
     return config, events, results
 
 
 def refresh(ticket: Ticket) -> list[Clock]:
-    """Recompute the ticket's clocks at its last event and store them (call in its transaction)."""
+    """Recompute the clocks at the ticket's last SLA event and store them (in its transaction).
+
+    Read there, they are exactly what `sla compute` gives over the exported events.
+    """
     if ticket.sla_version_id is None:
         return []
-    config, events, results = run(ticket, ticket.updated_at)
+    config, events, results = run(ticket, None)
     policy = config.policy_for(events[0].data.get("fields") or {})
     metrics = {m.name: m for m in policy.metrics} if policy else {}
     now = timezone.now()

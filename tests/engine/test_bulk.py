@@ -38,7 +38,8 @@ from sladesk.engine.events import EventError, _event, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
+from tests.engine.examples import EXAMPLES  # noqa: E402
+
 SOAK = int(os.environ.get("SLADESK_SOAK", "0"))
 MINUTE = 60
 
@@ -399,7 +400,6 @@ def test_bulk_equals_scalar(case: Case, sizes: tuple[int, int]) -> None:
 # -- fixed cases ------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/spec/examples not found")
 def test_spec_example() -> None:
     text = (EXAMPLES / "sla.yaml").read_text(encoding="utf-8")
     data = (EXAMPLES / "events.jsonl").read_bytes()

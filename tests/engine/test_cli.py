@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from sladesk.engine.cli import main
+from tests.engine.examples import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
 CONFIG = """\
 calendars:
   cn-5x8:

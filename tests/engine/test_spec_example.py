@@ -4,14 +4,8 @@ import json
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
-import pytest
-
-# The contract lives in shared/, beside the repository (as in CI's checkout).
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
-
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/spec/examples not found")
+from tests.engine.examples import EXAMPLES
 
 
 def _as_instants(row: dict) -> dict:

@@ -1,0 +1,1 @@
+"""Notifications: outgoing channels (transports) and the HTTP helper they share."""

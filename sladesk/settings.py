@@ -141,6 +141,16 @@ DATABASES = {
 # limits on names while the models are imported, before any conftest runs.
 if "pytest" in sys.modules and os.environ.get("TEST_DATABASE_URL"):
     DATABASES["default"] = dj_database_url.parse(os.environ["TEST_DATABASE_URL"])
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a web process and a worker at once: writers take the
+    # lock when their transaction begins and wait for it (instead of failing at once with
+    # "database is locked" when a read turns into a write), and readers never block
+    # writers (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- language and time ------------------------------------------------------------------

@@ -523,6 +523,9 @@ def seed(desk: dict[str, Any], count: int, seed_value: int) -> dict[str, Any]:
             breached_at = _at(deadline) if late else None
             row = (pk, metric, "it-support", prio, state, used, target, calendar)
             clocks.append((*row, _at(due_at), met, breached_at, _at(updated)))
+        mine = clocks[-2:]  # the ticket's summary, as sla.clocks.refresh keeps it
+        sla_due = min((c[8] for c in mine if c[4] == "running" and c[8] is not None), default=None)
+        sla_breached = any(c[10] is not None for c in mine)
         requester = requesters[i % len(requesters)]
         impact, urgency = rng.choice(LEVELS[prio])
         assignee = None if status == "new" else agents[i % len(agents)].pk
@@ -532,6 +535,7 @@ def seed(desk: dict[str, Any], count: int, seed_value: int) -> dict[str, Any]:
                 *(pk, number, "incident", subject, "", requester.pk, requester.organisation_id),
                 *(service, None, impact, urgency, prio, False, team, assignee, status, version.pk),
                 *(_at(created), _at(updated), _at(responded), _at(responded), "", "", 1, 1, 1),
+                *(sla_due, sla_breached),
             )
         )
     ticket_cols = (
@@ -539,7 +543,7 @@ def seed(desk: dict[str, Any], count: int, seed_value: int) -> dict[str, Any]:
         "category_id, impact, urgency, priority, priority_overridden, team_id, assignee_id, "
         "status, sla_version_id, created_at, updated_at, first_response_at, "
         "last_public_update_at, resolution, rating_comment, escalation_level, revision, "
-        "event_count"
+        "event_count, sla_due, sla_breached"
     )
     clock_cols = (
         "ticket_id, metric, policy, priority, state, elapsed, target, calendar, due, met, "

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,12 +333,14 @@ WRITE_ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Conflict, 422: Fiel
 
 # "due" is the agent queue's order: the earliest due running clock first (overdue ones are
 # the earliest); then the tickets with no running clock, breached ones first, oldest first.
+# Sorted on the ticket's own copy of its clocks (sla_due, sla_breached: one index), not on
+# a subquery per ticket, which took seconds at 100,000 tickets.
 ORDERINGS = {
-    "due": (F("next_due").asc(nulls_last=True), F("is_breached").desc(), "created_at"),
+    "due": (F("sla_due").asc(nulls_last=True), F("sla_breached").desc(), "created_at"),
     "created": ("created_at",),
     "-created": ("-created_at",),
     "-updated": ("-updated_at",),
-    "priority": ("priority", F("next_due").asc(nulls_last=True)),
+    "priority": ("priority", F("sla_due").asc(nulls_last=True)),
 }
 
 
@@ -347,7 +349,7 @@ ORDERINGS = {
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     """The tickets the caller may see, most urgent first: the earliest due running clock."""
     user: User = request.auth
-    tickets = _with_details(visible_tickets(user)).annotate(next_due=_next_due())
+    tickets = _with_details(visible_tickets(user))
     if filters.status:
         tickets = tickets.filter(status__in=filters.status)
     if filters.priority:
@@ -365,10 +367,10 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if filters.breached is not None:
         tickets = tickets.filter(breached if filters.breached else ~breached)
     if filters.due_before:
-        tickets = tickets.filter(next_due__lt=_aware(filters.due_before))
+        tickets = tickets.filter(sla_due__lt=_aware(filters.due_before))
     if filters.q:
         tickets = tickets.filter(Q(number__icontains=filters.q) | Q(subject__icontains=filters.q))
-    return tickets.alias(is_breached=breached).order_by(*ORDERINGS[filters.ordering], "pk")
+    return tickets.order_by(*ORDERINGS[filters.ordering], "pk")
 
 
 @router.get("/tickets/{number}", response={200: TicketOut, 404: Error}, summary="Get a ticket")
@@ -673,11 +675,6 @@ def _invalid(error: actions.ActionError, payload: Schema, rename: dict | None = 
 
 def _field_error(field: str, msg: str, kind: str, where: str = "body") -> ValidationError:
     return ValidationError([{"type": kind, "loc": [where, field], "msg": msg}])
-
-
-def _next_due() -> Subquery:
-    running = Clock.objects.filter(ticket=OuterRef("pk"), state=ClockState.RUNNING)
-    return Subquery(running.exclude(due=None).order_by("due").values("due")[:1])
 
 
 def _running_due(clock: Clock) -> bool:

@@ -60,7 +60,16 @@ def refresh(ticket: Ticket) -> list[Clock]:
         clocks.append(clock)
     for gone in stored.values():  # the ticket's policy no longer has this metric
         gone.delete()
+    _summarise(ticket, clocks)
     return clocks
+
+
+def _summarise(ticket: Ticket, clocks: list[Clock]) -> None:
+    """The ticket's copy of what lists sort on: next running due, and whether any breached."""
+    dues = [c.due for c in clocks if c.state == "running" and c.due is not None]
+    ticket.sla_due = min(dues, default=None)
+    ticket.sla_breached = any(c.breached_at is not None for c in clocks)
+    ticket.save(update_fields=["sla_due", "sla_breached"])
 
 
 def _copy(result: ClockResult, clock: Clock, policy: str, calendar: str, now: datetime) -> None:

@@ -564,11 +564,12 @@ def _finish(change: _Change) -> None:
     t = change.ticket
     t.revision += 1
     t.updated_at = change.at
-    t.save()
     # Stored clocks are read at the last SLA event, as `sla compute` reads the exported
-    # events; a note or an assignment alone leaves them as they are.
+    # events; a note or an assignment alone leaves them as they are. The refresh also sets
+    # the ticket's SLA summary, saved with the rest of the ticket.
     if change.timed:
         clocks.refresh(t)
+    t.save()
 
 
 def _assign(change: _Change, team: Team, who: User | None, reason: str) -> None:

@@ -109,7 +109,7 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_next_due(ticket: Ticket) -> datetime | None:
-        return min((c.due for c in ticket.clocks.all() if _running_due(c)), default=None)
+        return ticket.sla_due  # kept by sla.clocks.refresh
 
     @staticmethod
     def resolve_breached(ticket: Ticket) -> bool:
@@ -675,10 +675,6 @@ def _invalid(error: actions.ActionError, payload: Schema, rename: dict | None = 
 
 def _field_error(field: str, msg: str, kind: str, where: str = "body") -> ValidationError:
     return ValidationError([{"type": kind, "loc": [where, field], "msg": msg}])
-
-
-def _running_due(clock: Clock) -> bool:
-    return clock.state == ClockState.RUNNING and clock.due is not None
 
 
 def _aware(t: datetime) -> datetime:

@@ -11,21 +11,21 @@ from sladesk.engine.clock import ClockResult, run_ticket
 from sladesk.engine.config import Config
 from sladesk.engine.events import Event, ticket_events
 
-from .models import Clock
+from .models import Clock, ClockState
 from .versions import config_of
 
 if TYPE_CHECKING:
     from sladesk.desk.models import Ticket
 
 
-def engine_event(ticket: Ticket, event: Any) -> dict[str, Any]:
+def engine_event(number: str, at: datetime, sla: dict[str, Any]) -> dict[str, Any]:
     """A history event as the engine reads it (and as `sladesk export events` writes it)."""
-    return {"ticket": ticket.number, "at": timezone.localtime(event.at).isoformat(), **event.sla}
+    return {"ticket": number, "at": timezone.localtime(at).isoformat(), **sla}
 
 
 def engine_events(ticket: Ticket) -> list[dict[str, Any]]:
     history = ticket.events.filter(sla__isnull=False).order_by("seq").only("at", "sla")
-    return [engine_event(ticket, e) for e in history]
+    return [engine_event(ticket.number, e.at, e.sla) for e in history]
 
 
 def run(
@@ -41,6 +41,8 @@ def run(
 
 def refresh(ticket: Ticket) -> list[Clock]:
     """Recompute the clocks at the ticket's last SLA event and store them (in its transaction).
+
+    Also sets the ticket's `sla_due` and `sla_breached`; the caller saves the ticket.
 
     Read there, they are exactly what `sla compute` gives over the exported events.
     """
@@ -65,11 +67,10 @@ def refresh(ticket: Ticket) -> list[Clock]:
 
 
 def _summarise(ticket: Ticket, clocks: list[Clock]) -> None:
-    """The ticket's copy of what lists sort on: next running due, and whether any breached."""
-    dues = [c.due for c in clocks if c.state == "running" and c.due is not None]
+    """The ticket's copy of what lists sort on (saved by the caller with the ticket)."""
+    dues = [c.due for c in clocks if c.state == ClockState.RUNNING and c.due is not None]
     ticket.sla_due = min(dues, default=None)
     ticket.sla_breached = any(c.breached_at is not None for c in clocks)
-    ticket.save(update_fields=["sla_due", "sla_breached"])
 
 
 def _copy(result: ClockResult, clock: Clock, policy: str, calendar: str, now: datetime) -> None:

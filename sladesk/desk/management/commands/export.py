@@ -6,9 +6,9 @@ import sys
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from sladesk.desk.models import TicketEvent
+from sladesk.sla.clocks import engine_event
 from sladesk.sla.models import SlaVersion
 
 USAGE_ERROR = 2
@@ -38,8 +38,7 @@ class Command(BaseCommand):
         out = open(options["output"], "wb") if options["output"] else sys.stdout.buffer  # noqa: SIM115
         try:
             for number, at, sla in rows.iterator(chunk_size=5000):
-                line = {"ticket": number, "at": timezone.localtime(at).isoformat(), **sla}
-                out.write(orjson.dumps(line) + b"\n")
+                out.write(orjson.dumps(engine_event(number, at, sla)) + b"\n")
         finally:
             if out is not sys.stdout.buffer:
                 out.close()

@@ -17,6 +17,7 @@ from typing import Any
 from . import yamlsource
 from .calendar import Calendar, CalendarSpec, DayHours
 from .durations import parse_duration
+from .rules import Rules, parse_rules
 from .yamlsource import Path, render_path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,7 +43,19 @@ CALENDAR_KEYS = (
     "holiday_files",
 )
 POLICY_KEYS = ("id", "name", "match", "metrics")
-METRIC_KEYS = ("start", "stop", "resume", "pause", "calendar", "target", "goal", "warn")
+METRIC_KEYS = (
+    "start",
+    "stop",
+    "resume",
+    "pause",
+    "calendar",
+    "target",
+    "goal",
+    "warn",
+    "notify",
+    "escalate",
+    "updates",
+)
 
 _INTERVAL = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
@@ -67,6 +80,7 @@ class Metric:
     targets: dict[str, int]  # priority -> seconds; a priority without one is not measured
     goals: dict[str, float] = field(default_factory=dict)  # priority -> fraction (0.98)
     warn: tuple[float, ...] = ()  # fractions of the target
+    rules: Rules = field(default_factory=Rules, compare=False)  # for the worker, not the clock
     roles: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -540,6 +554,7 @@ class _Checker:
         targets = self.by_priority(met["target"], (*path, "target"), priorities, _duration)
         goals = self.by_priority(met.get("goal", {}), (*path, "goal"), priorities, _percent)
         warn = self.warn_list(met.get("warn", []), (*path, "warn"))
+        rules = parse_rules(self, met, path, priorities)
         cals = self.metric_calendars(met["calendar"], (*path, "calendar"), priorities, calendars)
         for prio in targets:
             if prio not in cals:
@@ -549,7 +564,7 @@ class _Checker:
                 )
         if len(self.problems) > before:
             return None
-        return Metric(name, start, stop, resume, pause, cals, targets, goals, warn)
+        return Metric(name, start, stop, resume, pause, cals, targets, goals, warn, rules)
 
     def by_priority(
         self, value: Any, path: Path, priorities: tuple[str, ...], parse: Any

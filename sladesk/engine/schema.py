@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import EVENT_TYPES, WEEKDAYS
+from .rules import RECIPIENTS
 
 _DURATION = {
     "description": "business time: 90s, 15m, 4h, 1h30m or whole seconds (no days)",
@@ -24,6 +25,52 @@ _PERCENT = {
         {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
         {"type": "number", "minimum": 0, "maximum": 1},
     ],
+}
+_RECIPIENTS = {
+    "description": "who is told: " + ", ".join(RECIPIENTS),
+    "oneOf": [
+        {"type": "string", "enum": list(RECIPIENTS)},
+        {"type": "array", "items": {"type": "string", "enum": list(RECIPIENTS)}},
+    ],
+}
+_DURATION_BY_PRIORITY = {
+    "oneOf": [_DURATION, {"type": "object", "additionalProperties": _DURATION}],
+}
+_NOTIFY = {
+    "type": "object",
+    "description": "who is told at the metric's warn fractions and at a breach",
+    "additionalProperties": False,
+    "properties": {"warn": _RECIPIENTS, "breach": _RECIPIENTS},
+}
+_ESCALATE = {
+    "type": "array",
+    "description": "escalation levels: after business time on the clock or % of the target",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["after", "to"],
+        "properties": {
+            "after": {
+                "oneOf": [_DURATION, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]
+            },
+            "priorities": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+            "to": _RECIPIENTS,
+        },
+    },
+}
+_UPDATES = {
+    "type": "object",
+    "description": "remind when the requester has had no public update for `every`",
+    "additionalProperties": False,
+    "required": ["every"],
+    "properties": {
+        "every": _DURATION_BY_PRIORITY,
+        "after": _DURATION_BY_PRIORITY,
+        "then": _DURATION_BY_PRIORITY,
+        "to": _RECIPIENTS,
+    },
 }
 _INTERVAL = {
     "type": "string",
@@ -144,6 +191,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
                                 "target": _BY_PRIORITY,
                                 "goal": {"type": "object", "additionalProperties": _PERCENT},
                                 "warn": {"type": "array", "items": _PERCENT},
+                                "notify": _NOTIFY,
+                                "escalate": _ESCALATE,
+                                "updates": _UPDATES,
                             },
                         },
                     },

@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "sladesk.people",
     "sladesk.sla",
     "sladesk.desk",
+    "sladesk.notify",
+    "sladesk.inbound",
+    "sladesk.worker",
+    "django_tasks_db",
 ]
 
 AUTH_USER_MODEL = "people.User"
@@ -89,6 +93,20 @@ AUTH_USER_MODEL = "people.User"
 # A resolved ticket that its requester neither confirms nor rejects closes itself after
 # this many working days (on the calendar of its resolution clock).
 SLADESK_CONFIRM_DAYS = envint("SLADESK_CONFIRM_DAYS", 3)
+# Background work (notifications, timers, mail polling) runs through Django's tasks,
+# stored in our own database by django-tasks-db: `sladesk worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The outbox: a worker owns the notifications it took for this many seconds (if it dies,
+# another retries them after), and gives up after this many attempts (dead letter).
+SLADESK_OUTBOX_LEASE = envint("SLADESK_OUTBOX_LEASE", 300)
+SLADESK_OUTBOX_MAX_ATTEMPTS = envint("SLADESK_OUTBOX_MAX_ATTEMPTS", 10)
+# Webhook and robot URLs that resolve to private or loopback addresses are refused (SSRF),
+# unless the operator allows them here (an internal chat server, tests).
+SLADESK_ALLOW_PRIVATE_URLS = envbool("SLADESK_ALLOW_PRIVATE_URLS", False)
+# How often the worker looks for due timers and notifications, in seconds.
+SLADESK_WORKER_TICK = envint("SLADESK_WORKER_TICK", 5)
+
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "desk:start"  # agents to the queue, requesters to the portal
 LOGOUT_REDIRECT_URL = "front:home"
@@ -187,10 +205,16 @@ STORAGES = {
 
 def _mailers() -> dict:
     """SMTP when EMAIL_HOST is set, and always with DEBUG off (then a local MTA by default);
-    while debugging without EMAIL_HOST, mail is printed to the console instead."""
+    while debugging without EMAIL_HOST, each mail is written as a file under var/mail/
+    (the demo's notifications would otherwise flood the worker's console)."""
     host = os.environ.get("EMAIL_HOST", "")
     if DEBUG and not host:
-        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+            }
+        }
     options = {
         "host": host or "localhost",
         "port": envint("EMAIL_PORT", None),  # unset: 465 with SSL, 587 with TLS, else 25

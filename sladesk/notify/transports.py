@@ -45,6 +45,7 @@ class Message:
     idempotency_key: str  # the outbox row's key: the same on every retry of this message
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     url: str = ""  # link to the full ticket in sladesk, shown when a message is truncated
+    message_id: str = ""  # e-mail only: the Message-ID, stable across retries
 
 
 class Status(StrEnum):
@@ -61,6 +62,8 @@ class Result:
     # Idempotency keys of the messages that did reach the channel, even when the result as a
     # whole is a retry or a failure: the worker marks those delivered and keeps the rest.
     delivered: tuple[str, ...] = ()
+    posts: int = 0  # vendor messages posted, counted against the channel's rate limit
+    deferred: bool = False  # the rest waits for the next rate window: not a failed attempt
 
     @property
     def sent(self) -> bool:
@@ -81,15 +84,17 @@ class Transport:
     def posts_per_call(self) -> int | None:
         return self.per_second or self.per_minute
 
-    def send(self, messages: Sequence[Message]) -> Result:
+    def send(self, messages: Sequence[Message], budget: int | None = None) -> Result:
+        """Post `messages`, at most `budget` vendor messages (default: one window's worth)."""
         delivered: list[str] = []
         groups = self.groups(messages)
-        budget = self.posts_per_call
+        if budget is None:
+            budget = self.posts_per_call
         for number, group in enumerate(groups):
             if budget is not None and number >= budget:
                 window = 1 if self.per_second else 60
                 reason = "rate limit: the rest goes in the next window"
-                return Result(Status.RETRY, reason, window, tuple(delivered))
+                return Result(Status.RETRY, reason, window, tuple(delivered), number, True)
             try:
                 result = self.post_one(self.merge(group))
             except http.RefusedAddress as exc:
@@ -97,9 +102,11 @@ class Transport:
             except (OSError, HTTPException) as exc:
                 result = Result(Status.RETRY, f"network: {exc}", self.default_retry_after)
             if not result.sent:
-                return Result(result.status, result.reason, result.retry_after, tuple(delivered))
+                posts = number + 1  # a refused post counts against the limit too
+                status, reason, after = result.status, result.reason, result.retry_after
+                return Result(status, reason, after, tuple(delivered), posts)
             delivered.extend(message.idempotency_key for message in group)
-        return Result(Status.SENT, delivered=tuple(delivered))
+        return Result(Status.SENT, delivered=tuple(delivered), posts=len(groups))
 
     def post_one(self, message: Message) -> Result:
         raise NotImplementedError
@@ -209,7 +216,8 @@ class EmailTransport(Transport):
             body=message.text + (f"\n\n{message.url}" if message.url else ""),
             from_email=self.from_email,
             to=self.recipients,
-            headers={"X-Sladesk-Key": message.idempotency_key},
+            headers={"X-Sladesk-Key": message.idempotency_key}
+            | ({"Message-ID": message.message_id} if message.message_id else {}),
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")

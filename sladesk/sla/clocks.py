@@ -10,6 +10,7 @@ from django.utils import timezone
 from sladesk.engine.clock import ClockResult, run_ticket
 from sladesk.engine.config import Config
 from sladesk.engine.events import Event, ticket_events
+from sladesk.notify import timers
 
 from .models import Clock, ClockState
 from .versions import config_of
@@ -63,6 +64,7 @@ def refresh(ticket: Ticket) -> list[Clock]:
     for gone in stored.values():  # the ticket's policy no longer has this metric
         gone.delete()
     _summarise(ticket, clocks)
+    timers.schedule(ticket, config, policy, events, results)
     return clocks
 
 

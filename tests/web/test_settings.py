@@ -37,7 +37,7 @@ def test_with_no_environment_sladesk_runs_locally_on_sqlite_in_var(monkeypatch):
     assert s["DATABASES"]["default"]["NAME"] == str(s["BASE_DIR"] / "var" / "sladesk.sqlite3")
     assert s["TIME_ZONE"] == "Asia/Shanghai"
     assert s["LANGUAGE_CODE"] == "zh-hans"
-    assert s["MAILERS"]["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert s["MAILERS"]["default"]["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
 
 
 def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(monkeypatch):

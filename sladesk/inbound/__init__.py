@@ -1,0 +1,1 @@
+"""Channels in: e-mail to ticket and monitoring alerts (Prometheus Alertmanager)."""

@@ -1,0 +1,54 @@
+"""The work the worker does, as Django tasks (run by django-tasks-db's database backend)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.tasks import task
+from django.utils import timezone
+
+
+@task()
+def fire_timers() -> int:
+    """Warnings, breach notices, escalations and reminders that fell due."""
+    from sladesk.notify import timers
+
+    return timers.fire_all_due(worker=worker_name())
+
+
+@task()
+def deliver_notifications() -> int:
+    """Send what is due in the outbox."""
+    from sladesk.notify import outbox
+
+    return outbox.deliver_all_due(worker=worker_name())
+
+
+@task()
+def close_unconfirmed() -> int:
+    """Close resolved tickets their requesters neither confirmed nor rejected in time."""
+    from sladesk.desk import actions
+
+    return actions.close_unconfirmed()
+
+
+@task()
+def prune_task_results() -> int:
+    """Forget finished task runs after a day (failed ones after a week)."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    done = DBTaskResult.objects.successful().filter(finished_at__lte=now - timedelta(days=1))
+    failed = DBTaskResult.objects.failed().filter(finished_at__lte=now - timedelta(days=7))
+    return done.delete()[0] + failed.delete()[0]
+
+
+_NAME = {"worker": ""}
+
+
+def worker_name() -> str:
+    return _NAME["worker"]
+
+
+def set_worker_name(name: str) -> None:
+    _NAME["worker"] = name

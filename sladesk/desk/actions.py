@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sladesk.notify import desk_events
 from sladesk.people.models import Team, User
 from sladesk.sla import clocks, versions
 
@@ -72,6 +73,7 @@ class _Change:
     at: datetime
     recorded: int = 0  # events appended; a change that records nothing saves nothing
     timed: bool = False  # one of them is an SLA event: the clocks must be recomputed
+    events: list[TicketEvent] = field(default_factory=list)
 
     def event(
         self,
@@ -85,7 +87,7 @@ class _Change:
         self.ticket.event_count += 1
         self.recorded += 1
         self.timed = self.timed or sla is not None
-        return TicketEvent.objects.create(
+        event = TicketEvent.objects.create(
             ticket=self.ticket,
             seq=self.ticket.event_count,
             at=self.at,
@@ -96,6 +98,8 @@ class _Change:
             data=data or {},
             sla=sla,
         )
+        self.events.append(event)
+        return event
 
     def status(self, new: str) -> None:
         old = self.ticket.status
@@ -570,6 +574,7 @@ def _finish(change: _Change) -> None:
     if change.timed:
         clocks.refresh(t)
     t.save()
+    desk_events.after_change(t, change.events, change.actor)
 
 
 def _assign(change: _Change, team: Team, who: User | None, reason: str) -> None:

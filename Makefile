@@ -20,7 +20,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(SLADESK) migrate --noinput
 	$(SLADESK) demo
-	$(SLADESK) runserver $(HOST)
+	# One worker beside the web server (timers, notifications, mail); stopped with it.
+	$(SLADESK) worker & worker=$$!; trap 'kill $$worker' EXIT; $(SLADESK) runserver $(HOST)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

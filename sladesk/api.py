@@ -48,6 +48,7 @@ api = NinjaAPI(
 
 
 api.add_router("/", desk_router)
+api.add_router("/alerts", "sladesk.inbound.api.router")  # channels in: monitoring alerts
 
 
 # Views take their JSON body as one argument `payload` and their query filters as one

@@ -24,10 +24,13 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from sladesk.inbound.tasks import poll_mailboxes
+
     tick = settings.SLADESK_WORKER_TICK
     return [
         Job("fire_timers", tasks.fire_timers, tick),
         Job("deliver_notifications", tasks.deliver_notifications, tick),
+        Job("poll_mailboxes", poll_mailboxes, 60),
         Job("close_unconfirmed", tasks.close_unconfirmed, 300),
         Job("prune_task_results", tasks.prune_task_results, 3600),
     ]

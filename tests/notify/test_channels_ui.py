@@ -43,7 +43,7 @@ def test_a_team_lead_adds_a_robot_for_the_team_and_tests_it(
     assert request.json["msgtype"] == "markdown"
     assert "sign" in request.query  # signed with the channel's secret
     page = lena.get("/notifications/").content.decode()
-    assert "Test message sent" in page or "测试消息已" in page
+    assert "已通过“一线群”发送测试消息" in page  # the site speaks zh-Hans by default
 
 
 def test_a_failing_test_message_says_why(desk: Desk, lena: Client) -> None:

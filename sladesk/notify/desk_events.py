@@ -37,6 +37,7 @@ def after_change(ticket: Ticket, events: Iterable[TicketEvent], actor: User | No
     """Write the notifications for the events a change recorded."""
     events = list(events)
     kinds = {e.kind for e in events}
+    directory: recipients.Directory | None = None
     for event in events:
         if event.kind == "assigned" and kinds & {"created", "escalated"}:
             continue  # told with the creation or the escalation it is part of
@@ -44,11 +45,12 @@ def after_change(ticket: Ticket, events: Iterable[TicketEvent], actor: User | No
             continue
         for role in AUDIENCE.get(event.kind, ()):
             role = _resolve(role, event, ticket)
-            users, teams = recipients.people(ticket, [role])  # no assignee: the team
+            directory = directory or recipients.Directory([ticket], ["assignee", "requester"])
+            users, teams = directory.people(ticket, [role])  # no assignee: the team
             if role != "requester" or event.kind != "created":  # acknowledged to its author
                 users = [u for u in users if actor is None or u.pk != actor.pk]
             outbox.notify(
-                recipients.channels_of(users, teams),
+                directory.channels(users, teams),
                 f"ticket.{event.kind}",
                 f"event:{event.pk}:{role}",
                 _content_for(ticket, event, role),

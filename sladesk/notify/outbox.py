@@ -44,14 +44,17 @@ PER_CHANNEL = 100  # notifications handed to a transport at once
 # -- writing ---------------------------------------------------------------------------------
 
 
-def notify_timer(ticket: Ticket, timer: Timer, clock: Clock) -> list[Notification]:
+def notify_timer(
+    ticket: Ticket, timer: Timer, clock: Clock, directory: recipients.Directory
+) -> list[Notification]:
     """Notifications of a fired timer to each channel of its recipients (not yet saved)."""
-    users, teams = recipients.people(ticket, timer.to)
+    said: dict[tuple[str, str], messages.Content] = {}  # one rendering per language and zone
     out = []
-    for channel in recipients.channels_of(users, teams):
-        language = recipients.language_of(channel)
-        content = messages.for_timer(ticket, timer, clock, language, zone_of(channel))
-        out.append(_row(channel, ticket, timer.kind, content, f"timer:{timer.pk}:{channel.pk}"))
+    for channel in directory.channels_for(ticket, timer.to):
+        how = (recipients.language_of(channel), zone_of(channel))
+        if how not in said:
+            said[how] = messages.for_timer(ticket, timer, clock, *how)
+        out.append(_row(channel, ticket, timer.kind, said[how], f"timer:{timer.pk}:{channel.pk}"))
     return out
 
 

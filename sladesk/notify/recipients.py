@@ -1,11 +1,18 @@
-"""Who a rule's recipients are for one ticket, and the channels they are told through."""
+"""Who a rule's recipients are for one ticket, and the channels they are told through.
+
+A `Directory` answers for a batch of tickets with a fixed number of queries (service
+managers once, then every channel of every person and team involved at once), so firing
+thousands of timers does not ask the database about each recipient again.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sladesk.people.models import Role, Team, User
@@ -16,51 +23,81 @@ if TYPE_CHECKING:
     from sladesk.desk.models import Ticket
 
 
-def people(ticket: Ticket, roles: Iterable[str]) -> tuple[list[User], list[Team]]:
-    """The users and teams behind `roles` for `ticket`, each once.
+class Directory:
+    """People, teams and channels for a batch of tickets, read once."""
 
-    No assignee yet: the assignee's messages go to the ticket's team. No team lead: to the
-    team. Service managers are every active user with that role.
-    """
-    users: dict[int, User] = {}
-    teams: dict[int, Team] = {}
-    for role in roles:
-        if role == "assignee" and ticket.assignee is not None:
-            users.setdefault(ticket.assignee.pk, ticket.assignee)
-        elif role == "team_lead" and ticket.team is not None and ticket.team.lead is not None:
-            users.setdefault(ticket.team.lead.pk, ticket.team.lead)
-        elif role == "service_manager":
-            for user in _service_managers():
-                users.setdefault(user.pk, user)
-        elif role == "requester":
-            users.setdefault(ticket.requester.pk, ticket.requester)
-        elif ticket.team is not None:  # team, or an assignee or lead the ticket lacks
-            teams.setdefault(ticket.team.pk, ticket.team)
-    return list(users.values()), list(teams.values())
+    def __init__(self, tickets: Iterable[Ticket], roles: Iterable[str]) -> None:
+        tickets, roles = list(tickets), set(roles)
+        self.managers: list[User] = []
+        if "service_manager" in roles:
+            self.managers = list(User.objects.filter(role=Role.SERVICE_MANAGER, is_active=True))
+        users = {u.pk: u for u in self.managers}
+        teams = {}
+        for ticket in tickets:
+            for user in (ticket.assignee, ticket.team.lead if ticket.team else None):
+                if user is not None:
+                    users.setdefault(user.pk, user)
+            users.setdefault(ticket.requester_id, ticket.requester)
+            if ticket.team is not None:
+                teams.setdefault(ticket.team.pk, ticket.team)
+        self._load(users, teams)
 
+    def _load(self, users: dict[int, User], teams: dict[int, Team]) -> None:
+        self.by_user: dict[int, list[Channel]] = defaultdict(list)
+        self.by_team: dict[int, list[Channel]] = defaultdict(list)
+        self.has_any: set[int] = set()  # users with a channel, enabled or not
+        rows = Channel.objects.filter(Q(user__in=list(users)) | Q(team__in=list(teams)))
+        for channel in rows:
+            if channel.user_id is not None:
+                channel.user = users[channel.user_id]
+                self.has_any.add(channel.user_id)
+                if channel.enabled:
+                    self.by_user[channel.user_id].append(channel)
+            elif channel.enabled:
+                channel.team = teams[channel.team_id]
+                self.by_team[channel.team_id].append(channel)
 
-def _service_managers() -> list[User]:
-    return list(User.objects.filter(role=Role.SERVICE_MANAGER, is_active=True))
+    def people(self, ticket: Ticket, roles: Iterable[str]) -> tuple[list[User], list[Team]]:
+        """The users and teams behind `roles` for `ticket`, each once.
 
+        No assignee yet: the assignee's messages go to the ticket's team. No team lead: to
+        the team. Service managers are every active user with that role.
+        """
+        users: dict[int, User] = {}
+        teams: dict[int, Team] = {}
+        for role in roles:
+            if role == "assignee" and ticket.assignee is not None:
+                users.setdefault(ticket.assignee.pk, ticket.assignee)
+            elif role == "team_lead" and ticket.team is not None and ticket.team.lead is not None:
+                users.setdefault(ticket.team.lead.pk, ticket.team.lead)
+            elif role == "service_manager":
+                for user in self.managers:
+                    users.setdefault(user.pk, user)
+            elif role == "requester":
+                users.setdefault(ticket.requester.pk, ticket.requester)
+            elif ticket.team is not None:  # team, or an assignee or lead the ticket lacks
+                teams.setdefault(ticket.team.pk, ticket.team)
+        return list(users.values()), list(teams.values())
 
-def channels_of(users: Iterable[User], teams: Iterable[Team]) -> list[Channel]:
-    """The enabled channels of these users and teams; a user with none gets one for e-mail."""
-    users, teams = list(users), list(teams)
-    found = list(
-        Channel.objects.filter(enabled=True, user__in=users).select_related("user")
-    ) + list(Channel.objects.filter(enabled=True, team__in=teams).select_related("team"))
-    have = {c.user_id for c in found if c.user_id}
-    bare = [u for u in users if u.pk not in have and u.email]
-    if bare:
-        # A person with no channel at all is told by e-mail. The channel is created so it
-        # shows on their notifications page, where they can disable it or add others.
-        had_any = set(
-            Channel.objects.filter(user__in=bare).values_list("user_id", flat=True).distinct()
-        )
-        for user in bare:
-            if user.pk not in had_any:
-                found.append(default_email(user))
-    return found
+    def channels(self, users: Iterable[User], teams: Iterable[Team]) -> list[Channel]:
+        """Their enabled channels; a person who never had one is given one for e-mail."""
+        found: list[Channel] = []
+        for user in users:
+            if user.pk in self.has_any:
+                found.extend(self.by_user[user.pk])
+            elif user.email:
+                # Told by e-mail; the channel is created so it shows on their notifications
+                # page, where they can turn it off or add others.
+                channel = default_email(user)
+                self.has_any.add(user.pk)
+                self.by_user[user.pk].append(channel)
+                found.append(channel)
+        for team in teams:
+            found.extend(self.by_team[team.pk])
+        return found
+
+    def channels_for(self, ticket: Ticket, roles: Iterable[str]) -> list[Channel]:
+        return self.channels(*self.people(ticket, roles))
 
 
 def default_email(user: User) -> Channel:

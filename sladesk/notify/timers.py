@@ -24,7 +24,7 @@ from sladesk.engine.events import Event
 from sladesk.sla.models import Clock, ClockState
 from sladesk.sla.versions import config_of
 
-from . import outbox
+from . import outbox, recipients
 from .models import Notification, Timer, TimerState
 
 if TYPE_CHECKING:
@@ -148,6 +148,8 @@ def _fire(due: list[Timer], now: datetime, worker: str) -> None:
         (c.ticket_id, c.metric): c
         for c in Clock.objects.filter(ticket_id__in=tickets, state=ClockState.RUNNING)
     }
+    roles = {role for timer in due for role in timer.to}
+    directory = recipients.Directory(tickets.values(), roles)
     follow: list[Timer] = []
     sends: list[Notification] = []
     for timer in due:
@@ -159,7 +161,7 @@ def _fire(due: list[Timer], now: datetime, worker: str) -> None:
             # event in flight; record it rather than tell anyone about a stopped clock.
             timer.data = {**timer.data, "skipped": "clock not running"}
             continue
-        sends.extend(outbox.notify_timer(ticket, timer, clock))
+        sends.extend(outbox.notify_timer(ticket, timer, clock, directory))
         if timer.kind == "update":
             follow.extend(_following(ticket, timer, clock))
     Timer.objects.bulk_update(due, ["state", "fired_at", "fired_by", "data"])

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from sladesk.notify import ticket_panel
 from sladesk.people.models import Team
 from sladesk.sla import versions
 
@@ -295,5 +296,6 @@ def _ticket_page(
         "seen": seen,
         "is_requester": ticket.requester_id == user.pk,
         "status_choices": Status,
+        "alerts": ticket_panel.panel(ticket) if internal else None,
     }
     return render(request, "desk/ticket.html", context, status=status)

@@ -411,7 +411,21 @@ def load(*, now: datetime, seed: int = SEED, tickets: int = 300) -> Summary:
             )
         _Replay(_Desk.create()).run(steps)
         actions.close_unconfirmed(now=now)  # what the periodic job would have done
+        _history_is_not_news(now)
     return _summary(now)
+
+
+def _history_is_not_news(now: datetime) -> None:
+    """Three months of replayed history would otherwise go out as a flood of messages and
+    late alarms: its notifications are cancelled and its past-due timers marked fired."""
+    from sladesk.notify.models import Notification, NotificationState, Timer, TimerState
+
+    Notification.objects.filter(state=NotificationState.PENDING).update(
+        state=NotificationState.CANCELLED, last_error="demo history"
+    )
+    Timer.objects.filter(state=TimerState.PENDING, due_at__lte=now).update(
+        state=TimerState.FIRED, fired_at=now, fired_by="demo history"
+    )
 
 
 def _summary(now: datetime) -> Summary:

@@ -39,9 +39,10 @@ def run(name: str, interval: float = 0.5) -> None:
         excluded_queue_names=[],
     )
     worker.configure_signals()
-    # django-tasks-db logs two lines per task; with jobs every few seconds that drowns
-    # what matters. Its warnings and errors still show.
-    logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # Django logs two lines per task run; with jobs every few seconds that drowns what
+    # matters. Warnings and errors (a failed task) still show.
+    logging.getLogger("django.tasks").setLevel(logging.WARNING)
     log.info("sladesk worker %s started", name)
     worker.run()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.tasks import task
 from django.utils import timezone
+
+log = logging.getLogger("sladesk.worker")
 
 
 @task()
@@ -13,7 +16,10 @@ def fire_timers() -> int:
     """Warnings, breach notices, escalations and reminders that fell due."""
     from sladesk.notify import timers
 
-    return timers.fire_all_due(worker=worker_name())
+    fired = timers.fire_all_due(worker=worker_name())
+    if fired:
+        log.info("fired %d timers", fired)
+    return fired
 
 
 @task()
@@ -21,7 +27,10 @@ def deliver_notifications() -> int:
     """Send what is due in the outbox."""
     from sladesk.notify import outbox
 
-    return outbox.deliver_all_due(worker=worker_name())
+    sent = outbox.deliver_all_due(worker=worker_name())
+    if sent:
+        log.info("sent %d notifications", sent)
+    return sent
 
 
 @task()

@@ -31,7 +31,16 @@ def test_sladesk_demo_fills_an_empty_database_once(db, tmp_path, capsys):
     the_seed_templates_example_ticket()
     the_printed_demo_logins_work(printed)
     every_stored_clock_equals_sla_compute_over_the_exported_events(tmp_path, capsys)
+    history_sends_nothing_and_open_tickets_have_alarms_to_come()
     a_second_run_adds_nothing()
+
+
+def history_sends_nothing_and_open_tickets_have_alarms_to_come() -> None:
+    from sladesk.notify.models import Notification, Timer
+
+    assert not Notification.objects.filter(state="pending").exists()
+    assert not Timer.objects.filter(state="pending", due_at__lte=timezone.now()).exists()
+    assert Timer.objects.filter(state="pending").exists()
 
 
 def three_months_of_tickets_of_every_priority() -> None:

@@ -106,6 +106,8 @@ SLADESK_OUTBOX_MAX_ATTEMPTS = envint("SLADESK_OUTBOX_MAX_ATTEMPTS", 10)
 SLADESK_ALLOW_PRIVATE_URLS = envbool("SLADESK_ALLOW_PRIVATE_URLS", False)
 # How often the worker looks for due timers and notifications, in seconds.
 SLADESK_WORKER_TICK = envint("SLADESK_WORKER_TICK", 5)
+# Due timers a worker takes per transaction (several workers share a backlog batch by batch).
+SLADESK_TIMER_BATCH = envint("SLADESK_TIMER_BATCH", 500)
 
 LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "desk:start"  # agents to the queue, requesters to the portal

@@ -28,13 +28,22 @@ class ChannelForm(forms.ModelForm):
         choices = [("me", _("Me"))] + [(pk, t.name) for pk, t in self.teams.items()]
         self.fields["owner"].choices = choices
         self.order_fields(["owner", "kind", "name"])
+        self.fields["markup"].required = False  # only robots use it
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        data["markup"] = data.get("markup") or "markdown"
         kind = data.get("kind")
         if kind == ChannelKind.EMAIL:
             if not data.get("address"):
                 self.add_error("address", _("An e-mail channel needs an address."))
+            elif (
+                data.get("owner") == "me"
+                and Channel.objects.filter(
+                    user=self.user, kind=kind, address=data["address"]
+                ).exists()
+            ):
+                self.add_error("address", _("You already have a channel for this address."))
         elif kind and not data.get("url"):
             self.add_error("url", _("Give the webhook or robot URL."))
         if kind == ChannelKind.WEBHOOK:

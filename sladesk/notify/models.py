@@ -77,7 +77,14 @@ class Channel(models.Model):
                 condition=models.Q(user__isnull=False, team__isnull=True)
                 | models.Q(user__isnull=True, team__isnull=False),
                 name="channel_has_one_owner",
-            )
+            ),
+            # Two workers telling a person without channels at once must not give them two
+            # e-mail channels (and every later message twice): the second create fails.
+            models.UniqueConstraint(
+                fields=["user", "kind", "address"],
+                condition=models.Q(kind="email"),
+                name="one_email_channel_per_address",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +140,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     # A worker that took the notification owns it until then; if it dies, another retries.
     lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=120, blank=True)  # that worker's lease token
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 

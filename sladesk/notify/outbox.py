@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -122,9 +123,10 @@ def deliver_channel(channel_id: int, now: datetime, worker: str = "") -> int:
     """Send one channel's due notifications, if no other worker is sending through it."""
     if not _take_channel(channel_id, now):
         return 0
+    token = f"{worker or 'worker'}:{uuid.uuid4().hex[:12]}"  # this batch's lease
     try:
         channel = Channel.objects.select_related("user", "team").get(pk=channel_id)
-        batch = _lease(channel, now)
+        batch = _lease(channel, now, token)
         if not batch:
             return 0
         transport = transport_for(channel)
@@ -134,9 +136,16 @@ def deliver_channel(channel_id: int, now: datetime, worker: str = "") -> int:
                 Status.RETRY, "rate limit: waiting for the next minute", 60, deferred=True
             )
         else:
-            result = transport.send([_message(n) for n in batch], budget)
-        _record(channel, batch, result, timezone.now(), worker)
-        return sum(1 for n in batch if n.key in result.delivered)
+            by_key = {n.key: n for n in batch}
+
+            def delivered(keys: list[str]) -> None:
+                _mark_sent([by_key[key] for key in keys], token, worker)
+                _renew(channel_id, token)
+
+            result = transport.send([_message(n) for n in batch], budget, delivered)
+        done = set(result.delivered)
+        _finish(channel, [n for n in batch if n.key not in done], result, token, worker)
+        return len(done)
     finally:
         Channel.objects.filter(pk=channel_id).update(busy_until=None)
 
@@ -155,14 +164,17 @@ def _due(now: datetime) -> Q:
     )
 
 
+def _lease_end(now: datetime) -> datetime:
+    """When a lease taken now ends; from the real clock, so a slow round leases in full."""
+    return max(now, timezone.now()) + timedelta(seconds=settings.SLADESK_OUTBOX_LEASE)
+
+
 def _take_channel(channel_id: int, now: datetime) -> bool:
     free = Q(busy_until__isnull=True) | Q(busy_until__lte=now)
-    until = now + timedelta(seconds=settings.SLADESK_OUTBOX_LEASE)
-    return bool(Channel.objects.filter(free, pk=channel_id).update(busy_until=until))
+    return bool(Channel.objects.filter(free, pk=channel_id).update(busy_until=_lease_end(now)))
 
 
-def _lease(channel: Channel, now: datetime) -> list[Notification]:
-    until = now + timedelta(seconds=settings.SLADESK_OUTBOX_LEASE)
+def _lease(channel: Channel, now: datetime, token: str) -> list[Notification]:
     with transaction.atomic():
         batch = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -170,11 +182,44 @@ def _lease(channel: Channel, now: datetime) -> list[Notification]:
             .order_by("next_attempt_at", "id")[:PER_CHANNEL]
         )
         Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
-            lease_until=until, attempts=F("attempts") + 1
+            lease_until=_lease_end(now), leased_by=token, attempts=F("attempts") + 1
         )
     for n in batch:
         n.attempts += 1
     return batch
+
+
+def _renew(channel_id: int, token: str) -> None:
+    """Extend the batch's leases after each post, so a long batch never outlives them."""
+    until = _lease_end(timezone.now())
+    Notification.objects.filter(leased_by=token, state=NotificationState.PENDING).update(
+        lease_until=until
+    )
+    Channel.objects.filter(pk=channel_id).update(busy_until=until)
+
+
+def _held(rows: list[Notification], token: str) -> list[Notification]:
+    """The rows this batch still holds (a lease lost to another worker is not ours)."""
+    ids = set(
+        Notification.objects.filter(
+            pk__in=[n.pk for n in rows], leased_by=token, state=NotificationState.PENDING
+        ).values_list("pk", flat=True)
+    )
+    return [n for n in rows if n.pk in ids]
+
+
+def _mark_sent(rows: list[Notification], token: str, worker: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        held = _held(rows, token)
+        Notification.objects.filter(pk__in=[n.pk for n in held]).update(
+            state=NotificationState.SENT, sent_at=now, lease_until=None, leased_by="", last_error=""
+        )
+        Attempt.objects.bulk_create(
+            Attempt(notification=n, at=now, outcome="sent", worker=worker) for n in held
+        )
+    for n in held:
+        n.state, n.sent_at = NotificationState.SENT, now
 
 
 def _budget(channel: Channel, transport: object, now: datetime) -> int | None:
@@ -205,24 +250,22 @@ def _message(n: Notification) -> Message:
     )
 
 
-def _record(
-    channel: Channel, batch: list[Notification], result: Result, now: datetime, worker: str
+def _finish(
+    channel: Channel, rest: list[Notification], result: Result, token: str, worker: str
 ) -> None:
-    delivered = set(result.delivered)
-    attempts = []
+    """Record what was not delivered (retry or dead letter) and the posts made."""
+    now = timezone.now()
     with transaction.atomic():
-        for n in batch:
-            if n.key in delivered:
-                n.state, n.sent_at, n.last_error = NotificationState.SENT, now, ""
-                outcome, reason = "sent", ""
-            else:
-                outcome, reason = _failed(n, result, now)
-            n.lease_until = None
+        held = _held(rest, token)
+        attempts = []
+        for n in held:
+            outcome, reason = _failed(n, result, now)
+            n.lease_until, n.leased_by = None, ""
             attempts.append(
                 Attempt(notification=n, at=now, outcome=outcome, reason=reason, worker=worker)
             )
-        fields = ["state", "sent_at", "last_error", "lease_until", "next_attempt_at", "attempts"]
-        Notification.objects.bulk_update(batch, fields)
+        fields = ["state", "last_error", "lease_until", "leased_by", "next_attempt_at", "attempts"]
+        Notification.objects.bulk_update(held, fields)
         Attempt.objects.bulk_create(attempts)
         _count_posts(channel, result, now)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,8 +30,6 @@ from .models import Notification, Timer, TimerState
 
 if TYPE_CHECKING:
     from sladesk.desk.models import Ticket
-
-BATCH = 500  # timers claimed per transaction
 
 
 def schedule(
@@ -115,9 +114,10 @@ def _aware(t: float) -> datetime:
 # -- firing --------------------------------------------------------------------------------
 
 
-def fire_due(now: datetime | None = None, limit: int = BATCH, worker: str = "") -> int:
+def fire_due(now: datetime | None = None, limit: int | None = None, worker: str = "") -> int:
     """Act on up to `limit` due timers in one transaction; returns how many were taken."""
     now = now or timezone.now()
+    limit = limit or settings.SLADESK_TIMER_BATCH
     with transaction.atomic():
         due = list(
             Timer.objects.select_for_update(skip_locked=True)
@@ -164,7 +164,13 @@ def _fire(due: list[Timer], now: datetime, worker: str) -> None:
         sends.extend(outbox.notify_timer(ticket, timer, clock, directory))
         if timer.kind == "update":
             follow.extend(_following(ticket, timer, clock))
-    Timer.objects.bulk_update(due, ["state", "fired_at", "fired_by", "data"])
+    # One UPDATE for all (bulk_update builds a CASE per row and field: half the time)
+    Timer.objects.filter(pk__in=[t.pk for t in due]).update(
+        state=TimerState.FIRED, fired_at=now, fired_by=worker
+    )
+    skipped = [t for t in due if "skipped" in t.data]
+    if skipped:
+        Timer.objects.bulk_update(skipped, ["data"])
     Timer.objects.bulk_create(follow, ignore_conflicts=True)
     # No ignore_conflicts: a timer acted on twice would be a bug, and it should fail loudly.
     Notification.objects.bulk_create(sends)

@@ -20,7 +20,7 @@ import hmac
 import json
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -84,8 +84,18 @@ class Transport:
     def posts_per_call(self) -> int | None:
         return self.per_second or self.per_minute
 
-    def send(self, messages: Sequence[Message], budget: int | None = None) -> Result:
-        """Post `messages`, at most `budget` vendor messages (default: one window's worth)."""
+    def send(
+        self,
+        messages: Sequence[Message],
+        budget: int | None = None,
+        on_delivered: Callable[[list[str]], None] | None = None,
+    ) -> Result:
+        """Post `messages`, at most `budget` vendor messages (default: one window's worth).
+
+        `on_delivered` hears the keys of each vendor message's contents as soon as it is
+        accepted, so the caller can record them before the next post (a crash mid-batch
+        then repeats at most the message in flight).
+        """
         delivered: list[str] = []
         groups = self.groups(messages)
         if budget is None:
@@ -105,7 +115,10 @@ class Transport:
                 posts = number + 1  # a refused post counts against the limit too
                 status, reason, after = result.status, result.reason, result.retry_after
                 return Result(status, reason, after, tuple(delivered), posts)
-            delivered.extend(message.idempotency_key for message in group)
+            keys = [message.idempotency_key for message in group]
+            delivered.extend(keys)
+            if on_delivered is not None:
+                on_delivered(keys)
         return Result(Status.SENT, delivered=tuple(delivered), posts=len(groups))
 
     def post_one(self, message: Message) -> Result:

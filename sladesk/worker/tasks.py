@@ -43,10 +43,20 @@ def close_unconfirmed() -> int:
 
 @task()
 def prune_task_results() -> int:
-    """Forget finished task runs after a day (failed ones after a week)."""
+    """Forget finished task runs after a day (failed ones after a week).
+
+    A run whose worker was killed stays RUNNING for ever; after an hour it is marked failed
+    ("worker lost") so that it is visible as such and pruned with the other failures.
+    """
     from django_tasks_db.models import DBTaskResult
 
     now = timezone.now()
+    DBTaskResult.objects.running().filter(started_at__lte=now - timedelta(hours=1)).update(
+        status="FAILED",
+        finished_at=now,
+        exception_class_path="sladesk.worker.WorkerLost",
+        traceback="The worker running this task stopped before it finished.",
+    )
     done = DBTaskResult.objects.successful().filter(finished_at__lte=now - timedelta(days=1))
     failed = DBTaskResult.objects.failed().filter(finished_at__lte=now - timedelta(days=7))
     return done.delete()[0] + failed.delete()[0]

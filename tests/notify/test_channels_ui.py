@@ -111,3 +111,10 @@ def test_turning_a_channel_off_and_removing_it(desk: Desk, lena: Client) -> None
     assert not channel.enabled
     lena.post(f"/notifications/channels/{channel.pk}/delete/")
     assert not Channel.objects.exists()
+
+
+def test_the_same_address_twice_is_a_form_error(desk: Desk, lena: Client) -> None:
+    form = {"owner": "me", "kind": "email", "name": "e", "address": "l@x.cn"}
+    assert lena.post("/notifications/", form).status_code == 302
+    assert lena.post("/notifications/", form | {"name": "again"}).status_code == 400
+    assert Channel.objects.count() == 1

@@ -17,6 +17,7 @@ from typing import Any
 from . import yamlsource
 from .calendar import Calendar, CalendarSpec, DayHours
 from .durations import parse_duration
+from .reporting import Reporting, parse_reporting
 from .rules import Rules, parse_rules
 from .yamlsource import Path, render_path
 
@@ -32,7 +33,7 @@ EVENT_TYPES = (
     "reopened",
     "closed",
 )
-TOP_KEYS = ("calendars", "priorities", "matrix", "policies")
+TOP_KEYS = ("calendars", "priorities", "matrix", "policies", "reporting")
 CALENDAR_KEYS = (
     "timezone",
     "hours",
@@ -111,6 +112,7 @@ class Config:
     matrix: dict[str, dict[str, str]] | None
     policies: tuple[Policy, ...]
     source: str = ""
+    reporting: Reporting = field(default_factory=Reporting)  # for reports, not the clock
 
     def policy_for(self, fields: dict[str, Any]) -> Policy | None:
         """The first policy, in file order, whose match holds."""
@@ -228,6 +230,9 @@ class _Checker:
         priorities = self.priorities(top.get("priorities", []))
         matrix = self.matrix(top["matrix"], priorities) if "matrix" in top else None
         policies = self.policies(top.get("policies", []), priorities, calendars)
+        reporting = Reporting()
+        if "reporting" in top:
+            reporting = parse_reporting(self, top["reporting"], priorities)
         if self.problems:
             return None
         return Config(
@@ -236,6 +241,7 @@ class _Checker:
             matrix=matrix,
             policies=policies,
             source=self.name,
+            reporting=reporting,
         )
 
     def priorities(self, value: Any) -> tuple[str, ...]:

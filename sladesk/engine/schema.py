@@ -72,6 +72,27 @@ _UPDATES = {
         "to": _RECIPIENTS,
     },
 }
+_POINTS = {"type": "number", "minimum": 0}
+_REPORTING = {
+    "type": "object",
+    "description": "how the agreement is judged over time (reports only)",
+    "additionalProperties": False,
+    "properties": {
+        "attainment_goal": _PERCENT,
+        "score": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "start": _POINTS,
+                "per_breach": {
+                    "oneOf": [_POINTS, {"type": "object", "additionalProperties": _POINTS}]
+                },
+                "per_missed_goal": _POINTS,
+            },
+        },
+        "consecutive_misses": {"type": "integer", "minimum": 1},
+    },
+}
 _INTERVAL = {
     "type": "string",
     "description": "HH:MM-HH:MM, start < end, end may be 24:00",
@@ -148,6 +169,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "additionalProperties": {"type": "string"},
             },
         },
+        "reporting": _REPORTING,
         "policies": {
             "type": "array",
             "minItems": 1,

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from sladesk.engine.clock import ClockResult, run_ticket
-from sladesk.engine.config import Config
+from sladesk.engine.config import Config, Policy
 from sladesk.engine.events import Event, ticket_events
 from sladesk.notify import timers
 
+from . import versions
 from .models import Clock, ClockState
 from .versions import config_of
 
@@ -53,12 +54,14 @@ def refresh(ticket: Ticket) -> list[Clock]:
     policy = config.policy_for(events[0].data.get("fields") or {})
     metrics = {m.name: m for m in policy.metrics} if policy else {}
     now = timezone.now()
+    unpaused = _breached_without_pauses(ticket, policy, events, results)
     stored = {c.metric: c for c in ticket.clocks.all()}
     clocks = []
     for result in results:
         clock = stored.pop(result.metric, None) or Clock(ticket=ticket, metric=result.metric)
         calendar = metrics[result.metric].calendars.get(result.priority, "")
         _copy(result, clock, policy.id if policy else "", calendar, now)
+        clock.breached_without_pauses = unpaused.get(result.metric, result.breached_at is not None)
         clock.save()
         clocks.append(clock)
     for gone in stored.values():  # the ticket's policy no longer has this metric
@@ -66,6 +69,22 @@ def refresh(ticket: Ticket) -> list[Clock]:
     _summarise(ticket, clocks)
     timers.schedule(ticket, config, policy, events, results)
     return clocks
+
+
+def _breached_without_pauses(
+    ticket: Ticket, policy: Policy | None, events: list[Event], results: list[ClockResult]
+) -> dict[str, bool]:
+    """For metrics that paused: would they be breached without the pauses? (Others: as is.)"""
+    paused = {
+        m.name
+        for m in (policy.metrics if policy else ())
+        if m.pause and any(e.data.get("status") in m.pause for e in events)
+    }
+    if not paused:
+        return {}
+    at = events[-1].t
+    again = run_ticket(versions.without_pauses(ticket.sla_version), ticket.number, events, at)
+    return {r.metric: r.breached_at is not None for r in again if r.metric in paused}
 
 
 def _summarise(ticket: Ticket, clocks: list[Clock]) -> None:

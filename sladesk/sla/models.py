@@ -86,6 +86,9 @@ class Clock(models.Model):
     due = models.DateTimeField(_("due"), null=True)
     met = models.BooleanField(_("met"), null=True)
     breached_at = models.DateTimeField(_("breached at"), null=True)
+    # Whether the clock would be breached had it never paused: a met clock with this set
+    # was saved by the time spent waiting on the requester, which reports show as excluded.
+    breached_without_pauses = models.BooleanField(_("breached without pauses"), null=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     objects = ClockQuerySet.as_manager()

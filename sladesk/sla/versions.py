@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from functools import lru_cache
 
@@ -63,3 +64,21 @@ def config_of(version: SlaVersion) -> Config:
 @lru_cache(maxsize=32)
 def _compiled(pk: int, sha256: str, source: str) -> Config:
     return parse_config(source, f"SLA v{pk}")
+
+
+def without_pauses(version: SlaVersion) -> Config:
+    """The version with no metric paused: what the clocks would say without requester delays."""
+    return _unpaused(version.pk, version.sha256, version.source)
+
+
+@lru_cache(maxsize=32)
+def _unpaused(pk: int, sha256: str, source: str) -> Config:
+    config = _compiled(pk, sha256, source)
+    policies = tuple(
+        dataclasses.replace(
+            policy,
+            metrics=tuple(dataclasses.replace(m, pause=frozenset()) for m in policy.metrics),
+        )
+        for policy in config.policies
+    )
+    return dataclasses.replace(config, policies=policies)

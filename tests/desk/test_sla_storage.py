@@ -89,3 +89,19 @@ def test_sla_apply_refuses_a_bad_file_with_status_2_and_stores_nothing(db, tmp_p
     assert error.value.returncode == 2
     assert "bogus" in str(error.value)
     assert versions.in_force() is None
+
+
+def test_a_clock_saved_by_waiting_on_the_requester_says_so(desk):
+    # P3, resolution 24 working hours from Monday 09:00. Waiting on the requester from
+    # 10:00 Monday to 10:00 Wednesday; resolved Friday 12:00: 1 + 7 + 8 + 3 = 19 h counted,
+    # met. Without the pause the 24 h ran out at the end of Wednesday: breached.
+    ticket = open_ticket(desk)
+    ticket = actions.set_status(
+        ticket, actor=desk.bob, status=Status.WAITING_REQUESTER, reason="哪台电脑?", at=at(60)
+    )
+    ticket = actions.reply(ticket, actor=desk.alice, body="财务-07", at=at(2 * 24 * 60 + 60))
+    actions.resolve(ticket, actor=desk.bob, resolution="重装驱动", at=at(4 * 24 * 60 + 180))
+    clock = Clock.objects.get(ticket=ticket, metric="resolution")
+    assert (clock.met, clock.elapsed, clock.breached_without_pauses) == (True, 19 * 3600, True)
+    response = Clock.objects.get(ticket=ticket, metric="response")
+    assert (response.met, response.breached_without_pauses) == (True, False)

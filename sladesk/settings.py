@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sladesk.notify",
     "sladesk.inbound",
     "sladesk.worker",
+    "sladesk.reports",
     "django_tasks_db",
 ]
 

@@ -338,8 +338,8 @@ WRITE_ERRORS: dict[int, Any] = {403: Error, 404: Error, 409: Conflict, 422: Fiel
 ORDERINGS = {
     "due": (F("sla_due").asc(nulls_last=True), F("sla_breached").desc(), "created_at"),
     "created": ("created_at",),
-    "-created": ("-created_at",),
-    "-updated": ("-updated_at",),
+    "-created": ("-created_at", "-pk"),  # instants are whole seconds: ties are common
+    "-updated": ("-updated_at", "-pk"),
     "priority": ("priority", F("sla_due").asc(nulls_last=True)),
 }
 

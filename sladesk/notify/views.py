@@ -45,7 +45,7 @@ def channels(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "channels": _channels(request.user).order_by("team__name", "name"),
-        "recent": recent.order_by("-created_at")[:20],
+        "recent": recent.order_by("-created_at", "-id")[:20],
     }
     return render(request, "notify/channels.html", context, status=400 if form.errors else 200)
 

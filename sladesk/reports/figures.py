@@ -11,7 +11,7 @@ tickets in Python; the only per-ticket work is the cause of each breach in the b
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -142,6 +142,52 @@ class Figures:
         return data
 
 
+def from_json(data: dict[str, Any]) -> Figures:
+    """A Figures again from `as_json` (a stored report's snapshot)."""
+    derived = ("breached", "rate", "meets_goal")
+
+    def row(raw: dict[str, Any]) -> Compliance:
+        return Compliance(**{k: v for k, v in raw.items() if k not in derived})
+
+    return Figures(
+        scope=Scope(**data["scope"]),
+        period=Period(_date(data["period"]["first"]), _date(data["period"]["last"])),
+        generated_at=_datetime(data["generated_at"]),
+        versions=data["versions"],
+        priorities=data["priorities"],
+        tickets=data["tickets"],
+        by_priority=data["by_priority"],
+        incidents=data["incidents"],
+        requests=data["requests"],
+        resolved=data["resolved"],
+        still_open=data["still_open"],
+        times=[Times(**t) for t in data["times"]],
+        compliance=[row(r) for r in data["compliance"]],
+        overall={name: row(r) for name, r in data["overall"].items()},
+        rated=data["rated"],
+        satisfaction=data["satisfaction"],
+        ratings={int(k): v for k, v in data["ratings"].items()},
+        categories=[tuple(c) for c in data["categories"]],
+        breaches=[
+            Breach(**{**b, "breached_at": _datetime(b["breached_at"])}) for b in data["breaches"]
+        ],
+        breach_count=data["breach_count"],
+        trend=[TrendPoint(**p) for p in data["trend"]],
+        score=data["score"],
+        deductions=[tuple(d) for d in data["deductions"]],
+    )
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
 def compute(scope: Scope, period: Period, now: datetime | None = None) -> Figures:
     """Every figure of the report on `scope` over `period`, as known at `now`."""
     now = now or timezone.now()
@@ -254,23 +300,37 @@ def _seconds(value: timedelta | float | None) -> float | None:
     return float(value) / 1e6  # SQLite averages durations as microseconds
 
 
+OUTCOMES = ("met", "breached", "open", "excluded")
+
+
+def outcome_q(outcome: str, now: datetime) -> Q:
+    """The clocks with this outcome at `now` (one of OUTCOMES)."""
+    late = Q(state=ClockState.RUNNING, due__lte=now)
+    measured = Q(target__isnull=False)
+    if outcome == "met":
+        return measured & Q(met=True)
+    if outcome == "breached":
+        pending = Q(met__isnull=True)
+        return measured & (
+            Q(met=False)
+            | (pending & Q(breached_at__isnull=False))
+            | (pending & Q(breached_at__isnull=True) & late)
+        )
+    if outcome == "open":
+        return measured & Q(met__isnull=True, breached_at__isnull=True) & ~late
+    if outcome == "excluded":
+        return Q(met=True, breached_without_pauses=True)
+    raise ValueError(f"unknown outcome {outcome!r}")
+
+
 def outcome_counts(now: datetime) -> dict[str, Count]:
     """The aggregates that judge clocks at `now` (also used by the trend and the KPI)."""
-    late = Q(state=ClockState.RUNNING, due__lte=now)
-    breached = (
-        Q(met=False)
-        | Q(met__isnull=True, breached_at__isnull=False)
-        | (Q(met__isnull=True, breached_at__isnull=True) & late)
-    )
     # Named n_…: an annotation called "met" would shadow the field the others filter on.
     return {
-        "n_measured": Count("id", filter=Q(target__isnull=False) & (Q(met=True) | breached)),
-        "n_met": Count("id", filter=Q(target__isnull=False, met=True)),
-        "n_open": Count(
-            "id",
-            filter=Q(target__isnull=False, met__isnull=True, breached_at__isnull=True) & ~late,
-        ),
-        "n_excluded": Count("id", filter=Q(met=True, breached_without_pauses=True)),
+        "n_measured": Count("id", filter=outcome_q("met", now) | outcome_q("breached", now)),
+        "n_met": Count("id", filter=outcome_q("met", now)),
+        "n_open": Count("id", filter=outcome_q("open", now)),
+        "n_excluded": Count("id", filter=outcome_q("excluded", now)),
     }
 
 
@@ -362,11 +422,7 @@ def _categories(tickets: QuerySet[Ticket], top: int = 5) -> list[tuple[str, int]
 
 
 def breached_clocks(scope: Scope, period: Period, now: datetime) -> QuerySet[Clock]:
-    late = Q(state=ClockState.RUNNING, due__lte=now, met__isnull=True)
-    return clocks_of(scope, period).filter(
-        Q(target__isnull=False)
-        & (Q(met=False) | Q(breached_at__isnull=False, met__isnull=True) | late)
-    )
+    return clocks_of(scope, period).filter(outcome_q("breached", now))
 
 
 def _breaches(scope: Scope, period: Period, now: datetime) -> tuple[int, list[Breach]]:

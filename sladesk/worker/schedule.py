@@ -32,6 +32,7 @@ def jobs() -> list[Job]:
         Job("deliver_notifications", tasks.deliver_notifications, tick),
         Job("poll_mailboxes", poll_mailboxes, 60),
         Job("close_unconfirmed", tasks.close_unconfirmed, 300),
+        Job("send_reports", tasks.send_reports, 3600),
         Job("prune_task_results", tasks.prune_task_results, 3600),
     ]
 

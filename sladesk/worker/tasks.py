@@ -42,6 +42,14 @@ def close_unconfirmed() -> int:
 
 
 @task()
+def send_reports() -> int:
+    """Monthly service reports whose day has come, kept and sent to their recipients."""
+    from sladesk.reports import schedule
+
+    return schedule.send_due()
+
+
+@task()
 def prune_task_results() -> int:
     """Forget finished task runs after a day (failed ones after a week).
 

@@ -180,3 +180,15 @@ def test_a_scope_counts_only_its_tickets(october: Desk) -> None:
     assert other.tickets == 0 and other.overall["all"].rate is None
     mine = figures.compute(scope_of("service", "erp"), month(date(2026, 10, 1)), NOW)
     assert mine.tickets == 5
+
+
+def test_figures_survive_being_stored_as_json(report: figures.Figures) -> None:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    stored = json.loads(json.dumps(report.as_json(), cls=DjangoJSONEncoder))
+    again = figures.from_json(stored)
+    assert again.as_json() == report.as_json()
+    assert again.overall["all"].rate == report.overall["all"].rate
+    assert again.breaches[0].breached_at == report.breaches[0].breached_at

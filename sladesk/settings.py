@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sladesk.inbound",
     "sladesk.worker",
     "sladesk.reports",
+    "sladesk.catalog",
     "django_tasks_db",
 ]
 

@@ -510,6 +510,31 @@ def rate(
     return change.ticket
 
 
+def mark_out_of_scope(
+    ticket: Ticket,
+    *,
+    actor: User,
+    reason: str,
+    revision: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Close a request the service does not include, saying why; it is not measured.
+
+    The reason is a public reply, so the requester learns where to turn instead.
+    """
+    _require_agent(actor)
+    if not reason.strip():
+        raise ActionError("reason", _("Say why the request is out of scope."))
+    with _changing(ticket, actor, revision, at) as change:
+        t = change.ticket
+        _require_open(t)
+        change.event(EventKind.OUT_OF_SCOPE, body=reason)
+        change.event(EventKind.CLOSED, sla={"type": "closed"})
+        t.out_of_scope = True
+        t.status, t.closed_at, t.auto_close_at = Status.CLOSED, change.at, None
+    return change.ticket
+
+
 def close_resolved(ticket: Ticket, *, at: datetime | None = None) -> Ticket:
     """Closed by sladesk: the requester did not answer within the confirmation period."""
     with _changing(ticket, None, None, at) as change:

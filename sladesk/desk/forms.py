@@ -362,6 +362,26 @@ class ResolveForm(ActionForm):
         )
 
 
+class OutOfScopeForm(ActionForm):
+    title = _("Out of scope")
+    button = _("Close as out of scope")
+
+    reason = _text(
+        _("Why"),
+        rows=3,
+        help_text=_(
+            "What the service does not include, and where to turn instead; the requester "
+            "reads this. The ticket is closed and not measured."
+        ),
+    )
+
+    def act(self, actor: User) -> Ticket:
+        d = self.cleaned_data
+        return actions.mark_out_of_scope(
+            self.ticket, actor=actor, reason=d["reason"], revision=d["revision"]
+        )
+
+
 RATINGS = [(n, str(n)) for n in range(1, 6)]
 
 
@@ -438,6 +458,7 @@ ACTIONS: dict[str, type[ActionForm]] = {
     "escalate": EscalateForm,
     "assign": AssignForm,
     "resolve": ResolveForm,
+    "out-of-scope": OutOfScopeForm,
     "confirm": ConfirmForm,
     "rate": RateForm,
     "reject": RejectForm,

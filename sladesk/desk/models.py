@@ -33,13 +33,26 @@ class Category(models.Model):
         return self.name
 
 
+SUPPORT_MODES = [("phone", _("Phone")), ("remote", _("Remote")), ("onsite", _("On site"))]
+SUPPORT_CHANNELS = [
+    ("portal", _("Portal")),
+    ("email", _("E-mail")),
+    ("phone", _("Phone")),
+    ("im", _("Instant messaging")),
+]
+
+
 class Service(models.Model):
-    """A service that tickets are raised against (the full catalog comes later)."""
+    """A service of the catalog: what is offered, when, how, and the targets it is held to.
+
+    Its availability goals (the vendor agreement's: ≥ 99.9 %, no unplanned outage over 4 h,
+    …) are checked against its recorded outages on its calendar (sladesk/catalog)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),
@@ -49,6 +62,51 @@ class Service(models.Model):
         help_text=_("The team that takes this service's tickets; wins over the category's."),
     )
     active = models.BooleanField(_("active"), default=True)
+    published = models.BooleanField(
+        _("in the catalog"), default=True, help_text=_("Shown to requesters in the portal.")
+    )
+    calendar = models.CharField(
+        _("support hours"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "A calendar of the SLA in force, e.g. cn-5x8; its availability is measured on it."
+        ),
+    )
+    modes = models.JSONField(_("support modes"), default=list, blank=True)
+    channels = models.JSONField(_("request channels"), default=list, blank=True)
+    included = models.TextField(_("included"), blank=True)
+    excluded = models.TextField(
+        _("not included"),
+        blank=True,
+        help_text=_("Requests for these are marked out of scope and not measured."),
+    )
+    availability_goal = models.DecimalField(
+        _("availability goal"),
+        max_digits=6,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        help_text=_("A fraction of its support hours, e.g. 0.999 for 99.9 %."),
+    )
+    max_outage = models.PositiveIntegerField(
+        _("longest unplanned outage (minutes)"), null=True, blank=True
+    )
+    max_major_per_year = models.PositiveSmallIntegerField(
+        _("major incidents a year at most"), null=True, blank=True
+    )
+    recovery_hours = models.PositiveSmallIntegerField(
+        _("disaster recovery within (hours)"), null=True, blank=True
+    )
+    max_unplanned_per_month = models.PositiveSmallIntegerField(
+        _("unplanned interruptions a month at most"), null=True, blank=True
+    )
+    maintenance_notice_days = models.PositiveSmallIntegerField(
+        _("maintenance notice (days)"), default=7
+    )
+    maintenance_notice_min_days = models.PositiveSmallIntegerField(
+        _("maintenance notice, never under (days)"), default=3
+    )
 
     class Meta:
         ordering = ["name"]
@@ -155,6 +213,9 @@ class Ticket(models.Model):
         help_text=_("When a resolved ticket the requester has not confirmed closes itself."),
     )
     resolution = models.TextField(_("resolution"), blank=True)
+    # Asked for something the service does not include (its catalog entry says what):
+    # closed with the reason, and left out of compliance.
+    out_of_scope = models.BooleanField(_("out of scope"), default=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("support line"), default=1)
@@ -213,6 +274,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
     RATED = "rated", _("Rated")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
 
 
 class HistoryIsAppendOnly(Exception):

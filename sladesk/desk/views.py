@@ -28,7 +28,7 @@ from sladesk.sla import versions
 
 from . import actions, deadlines
 from .forms import ACTIONS, ActionForm, NewTicketForm, QueueFilterForm, team_agents
-from .models import Attachment, Status, Ticket
+from .models import Attachment, Service, Status, Ticket
 from .permissions import can_see, can_work, sees_internal, visible_tickets
 from .queue import Queue
 
@@ -45,6 +45,7 @@ DONE = {
     "escalate": _("The ticket was escalated."),
     "assign": _("The ticket was reassigned."),
     "resolve": _("The ticket was resolved; the requester is asked to confirm."),
+    "out-of-scope": _("The request was closed as out of scope; it is not measured."),
     "confirm": _("Thank you: the ticket is closed."),
     "rate": _("Thank you for your rating."),
     "reject": _("The ticket is back with the support team."),
@@ -98,7 +99,10 @@ def portal(request: HttpRequest) -> HttpResponse:
 @login_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
     """Submit a request; the acknowledgement page shows its deadlines."""
-    form = NewTicketForm(request.POST or None, request.FILES or None)
+    chosen = Service.objects.filter(code=request.GET.get("service", ""), active=True).first()
+    form = NewTicketForm(
+        request.POST or None, request.FILES or None, initial={"service": chosen} if chosen else None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -251,7 +255,7 @@ def available_actions(user, ticket: Ticket) -> list[str]:
         offered += ["priority"]
         if ticket.team is None or ticket.team.level == Team.Level.FIRST_LINE:
             offered += ["escalate"]
-        return [*offered, "assign", "resolve"]
+        return [*offered, "assign", "resolve", "out-of-scope"]
     if user.is_agent:
         return []
     requester = ticket.requester_id == user.pk

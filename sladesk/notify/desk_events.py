@@ -28,6 +28,7 @@ AUDIENCE = {
     "escalated": ("assignee",),
     "reply": ("other",),  # the requester of an agent's reply, the assignee of theirs
     "resolved": ("requester",),
+    "out_of_scope": ("requester",),
     "rejected": ("assignee",),
     "reopened": ("assignee",),
 }
@@ -100,6 +101,8 @@ def _lead(ticket: Ticket, event: TicketEvent, role: str) -> str:
             )
             % who
         )
+    if event.kind == "out_of_scope":
+        return _("%s closed your request as out of scope.") % who
     if event.kind == "rejected":
         return _("The requester says the problem is not solved.")
     return _("%s reopened the ticket.") % who

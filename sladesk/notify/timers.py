@@ -40,7 +40,8 @@ def schedule(
     results: list[ClockResult],
 ) -> None:
     """Bring the ticket's timers in line with `results`, its clocks read at its last event."""
-    wanted = _alarms(ticket, config, policy, events, results) if policy else []
+    measured = policy is not None and ticket.is_open and not ticket.out_of_scope
+    wanted = _alarms(ticket, config, policy, events, results) if measured else []
     existing = {t.key: t for t in Timer.objects.select_for_update().filter(ticket=ticket)}
     new, changed = [], []
     for alarm in wanted:

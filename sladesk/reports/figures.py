@@ -210,10 +210,12 @@ def tickets_in(scope: Scope, period: Period) -> QuerySet[Ticket]:
 
 
 def clocks_of(scope: Scope, period: Period) -> QuerySet[Clock]:
+    """The clocks judged in the report (an out-of-scope request's are not measured)."""
     return Clock.objects.filter(
         scope.q("ticket__"),
         ticket__created_at__gte=period.start,
         ticket__created_at__lt=period.end,
+        ticket__out_of_scope=False,
     )
 
 

@@ -94,6 +94,7 @@ def compute(scope: Scope, year: int, config: Config, now: datetime | None = None
             scope.q("ticket__"),
             ticket__created_at__gte=months[0].start,
             ticket__created_at__lt=months[-1].end,
+            ticket__out_of_scope=False,
         )
         grouped = (
             clocks.order_by()

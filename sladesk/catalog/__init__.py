@@ -1,0 +1,1 @@
+"""The service catalog in the portal, and the availability of services from their outages."""

@@ -3,14 +3,21 @@ does not include, and the targets it is held to; a request is one click from the
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sladesk.desk.models import SUPPORT_CHANNELS, SUPPORT_MODES, Service
+from sladesk.reports.scope import Period
 from sladesk.sla.versions import config_of, in_force
 
-from . import terms
+from . import availability, terms
+from .models import Outage
 
 
 def _published():
@@ -44,3 +51,28 @@ def service(request: HttpRequest, code: str) -> HttpResponse:
         "nav": "catalog",
     }
     return render(request, "catalog/service.html", context)
+
+
+@login_required
+def availability_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A service's availability month by month, its outages and the goals they broke."""
+    from sladesk.reports.views import can_report
+
+    if not can_report(request.user):
+        raise PermissionDenied
+    found = get_object_or_404(Service, code=code)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+        period = Period(date(year, 1, 1), date(year, 12, 31))
+    except ValueError:
+        return HttpResponse(_("Give the year as 2026."), status=400)
+    report = availability.measure(found, period)
+    outages = {o.pk: o for o in Outage.objects.filter(service=found).select_related("ticket")}
+    context = {
+        "service": found,
+        "year": year,
+        "report": report,
+        "outages": outages,
+        "nav": "reports",
+    }
+    return render(request, "catalog/availability.html", context)

@@ -32,7 +32,7 @@ from sladesk.engine.config import Config
 from sladesk.sla.models import Clock, ClockState, SlaVersion
 from sladesk.sla.versions import config_of, in_force
 
-from . import causes
+from . import causes, formatting
 from .scope import Period, Scope
 
 TREND_PERIODS = 6  # this period and the five before it
@@ -125,6 +125,7 @@ class Figures:
     trend: list[TrendPoint] = field(default_factory=list)
     score: float | None = None
     deductions: list[tuple[str, float]] = field(default_factory=list)
+    availability: list[dict[str, Any]] = field(default_factory=list)  # per service measured
 
     @property
     def goals_missed(self) -> list[Compliance]:
@@ -175,6 +176,7 @@ def from_json(data: dict[str, Any]) -> Figures:
         trend=[TrendPoint(**p) for p in data["trend"]],
         score=data["score"],
         deductions=[tuple(d) for d in data["deductions"]],
+        availability=data.get("availability", []),
     )
 
 
@@ -202,7 +204,39 @@ def compute(scope: Scope, period: Period, now: datetime | None = None) -> Figure
     figures.breach_count, figures.breaches = _breaches(scope, period, now)
     figures.trend = trend(scope, period, config, now)
     figures.score, figures.deductions = score(figures, config)
+    figures.availability = _availability(scope, period, now)
     return figures
+
+
+def _availability(scope: Scope, period: Period, now: datetime) -> list[dict[str, Any]]:
+    """Availability of the services the scope covers that have an availability goal."""
+    from sladesk.catalog import availability
+    from sladesk.desk.models import Service
+
+    services = Service.objects.filter(availability_goal__isnull=False).exclude(calendar="")
+    if scope.kind == "service":
+        services = services.filter(code=scope.code)
+    elif scope.kind == "team":
+        services = services.filter(team__code=scope.code)
+    out = []
+    for service in services.order_by("name"):
+        measured = availability.measure(service, period, now)
+        if measured is None:
+            continue
+        total = measured.total
+        out.append(
+            {
+                "service": service.name,
+                "code": service.code,
+                "goal": float(service.availability_goal),
+                "availability": total.availability,
+                "service_seconds": total.service_seconds,
+                "unplanned_seconds": total.unplanned_seconds,
+                "outages": sum(1 for o in total.outages if o.counted),
+                "violations": [v.message for v in total.violations],
+            }
+        )
+    return out
 
 
 def tickets_in(scope: Scope, period: Period) -> QuerySet[Ticket]:
@@ -503,7 +537,7 @@ def score(figures: Figures, config: Config) -> tuple[float, list[tuple[str, floa
     for row in figures.goals_missed:
         if rules.per_missed_goal:
             text = _("%(metric)s %(priority)s below its goal of %(goal)s") % {
-                "metric": row.metric,
+                "metric": formatting.metric(row.metric),
                 "priority": row.priority,
                 "goal": f"{row.goal:.0%}",
             }

@@ -21,7 +21,9 @@ HOUR = 3600
 def decimal(value: float, places: int = 1) -> str:
     """`value` rounded half up (4.25 -> 4.3, as people round) without a trailing `.0`."""
     step = Decimal(1).scaleb(-places)
-    text = str(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+    text = str(
+        Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP)
+    )  # str: floats and Decimals
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text

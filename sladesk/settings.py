@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "sladesk.worker",
     "sladesk.reports",
     "sladesk.catalog",
+    "sladesk.agreements",
     "django_tasks_db",
 ]
 

@@ -33,6 +33,7 @@ def jobs() -> list[Job]:
         Job("poll_mailboxes", poll_mailboxes, 60),
         Job("close_unconfirmed", tasks.close_unconfirmed, 300),
         Job("send_reports", tasks.send_reports, 3600),
+        Job("agreements_daily", tasks.agreements_daily, 3600),  # safe to repeat: catches up
         Job("prune_task_results", tasks.prune_task_results, 3600),
     ]
 

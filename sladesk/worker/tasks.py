@@ -50,6 +50,14 @@ def send_reports() -> int:
 
 
 @task()
+def agreements_daily() -> dict[str, int]:
+    """Agreements: amendments coming into force, renewal or expiry, reminders, reviews due."""
+    from sladesk.agreements import lifecycle
+
+    return lifecycle.daily()
+
+
+@task()
 def prune_task_results() -> int:
     """Forget finished task runs after a day (failed ones after a week).
 

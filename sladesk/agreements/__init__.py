@@ -1,0 +1,1 @@
+"""Service level agreements as contracts: parties, term, renewal, amendments and reviews."""

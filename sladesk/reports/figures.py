@@ -151,7 +151,7 @@ def from_json(data: dict[str, Any]) -> Figures:
         return Compliance(**{k: v for k, v in raw.items() if k not in derived})
 
     return Figures(
-        scope=Scope(**data["scope"]),
+        scope=Scope(**{**data["scope"], "services": tuple(data["scope"].get("services", ()))}),
         period=Period(_date(data["period"]["first"]), _date(data["period"]["last"])),
         generated_at=_datetime(data["generated_at"]),
         versions=data["versions"],
@@ -194,7 +194,7 @@ def compute(scope: Scope, period: Period, now: datetime | None = None) -> Figure
     """Every figure of the report on `scope` over `period`, as known at `now`."""
     now = now or timezone.now()
     tickets = tickets_in(scope, period)
-    config, versions = _config(tickets)
+    config, versions = _config(tickets, scope.version)
     figures = Figures(scope, period, now, versions, list(config.priorities))
     _volumes(figures, tickets)
     figures.times = _times(tickets, clocks_of(scope, period), config)
@@ -216,6 +216,8 @@ def _availability(scope: Scope, period: Period, now: datetime) -> list[dict[str,
     services = Service.objects.filter(availability_goal__isnull=False).exclude(calendar="")
     if scope.kind == "service":
         services = services.filter(code=scope.code)
+    elif scope.kind == "agreement":
+        services = services.filter(code__in=list(scope.services))
     elif scope.kind == "team":
         services = services.filter(team__code=scope.code)
     out = []
@@ -253,11 +255,13 @@ def clocks_of(scope: Scope, period: Period) -> QuerySet[Clock]:
     )
 
 
-def _config(tickets: QuerySet[Ticket]) -> tuple[Config, list[int]]:
-    """The newest version the tickets were measured by (goals, priorities), and all of them."""
+def _config(tickets: QuerySet[Ticket], bound: int | None = None) -> tuple[Config, list[int]]:
+    """The version whose goals judge the report (an agreement's own, else the newest the
+    tickets were measured by), and every version the tickets were measured by."""
     numbers = sorted(tickets.order_by().values_list("sla_version__number", flat=True).distinct())
     numbers = [n for n in numbers if n is not None]
-    version = SlaVersion.objects.filter(number=numbers[-1]).first() if numbers else in_force()
+    chosen = bound if bound is not None else (numbers[-1] if numbers else None)
+    version = SlaVersion.objects.filter(number=chosen).first() if chosen else in_force()
     if version is None:
         raise ValueError("no SLA configuration is stored")
     return config_of(version), numbers

@@ -72,12 +72,17 @@ class ScopeForm(forms.Form):
 
 def scope_codes() -> list[tuple[str, list[tuple[str, str]]]]:
     """The organisations, services and teams a report can cover, grouped."""
+    from sladesk.agreements.models import Agreement
+
     groups = [
         (_("Organisations"), Organisation.objects.order_by("name")),
         (_("Services"), Service.objects.order_by("name")),
         (_("Teams"), Team.objects.order_by("name")),
     ]
-    return [(str(label), [(o.code, str(o.name)) for o in rows]) for label, rows in groups]
+    out = [(str(label), [(o.code, str(o.name)) for o in rows]) for label, rows in groups]
+    agreements = Agreement.objects.order_by("-number")
+    out.append((str(_("Agreements")), [(a.number, f"{a.number} {a.title}") for a in agreements]))
+    return out
 
 
 def query(scope: Scope, period: Period) -> dict[str, str]:

@@ -16,6 +16,7 @@ NAMES = {
     "organisation": _("Organisation"),
     "service": _("Service"),
     "team": _("Team"),
+    "agreement": _("Agreement"),
 }
 SCOPE_CHOICES = [(kind, NAMES[kind]) for kind in KINDS]
 

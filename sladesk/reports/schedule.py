@@ -51,7 +51,14 @@ def _announce(schedule: ReportSchedule, report: ServiceReport) -> None:
             return _content(report, figures, url)
 
     key = f"report:{report.pk}:{report.first.isoformat()}"
-    outbox.notify(schedule.recipients.filter(enabled=True), "report", key, content)
+    channels = set(schedule.recipients.filter(enabled=True))
+    if report.scope_kind == "agreement":  # and the agreement's own report recipients
+        from sladesk.agreements.models import Agreement
+
+        agreement = Agreement.objects.filter(number=report.scope_code).first()
+        if agreement is not None:
+            channels |= set(agreement.report_recipients.filter(enabled=True))
+    outbox.notify(sorted(channels, key=lambda c: c.pk), "report", key, content)
 
 
 def _content(report: ServiceReport, f: Figures, url: str) -> Content:

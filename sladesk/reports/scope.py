@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from sladesk.desk.models import Service, Ticket
 from sladesk.people.models import Organisation, Team
 
-KINDS = ("all", "organisation", "service", "team")
+KINDS = ("all", "organisation", "service", "team", "agreement")
 
 
 class ScopeError(ValueError):
@@ -28,8 +28,12 @@ class ScopeError(ValueError):
 @dataclass(frozen=True)
 class Scope:
     kind: str = "all"  # one of KINDS
-    code: str = ""  # the organisation's, service's or team's code
+    code: str = ""  # the organisation's, service's or team's code, or the agreement's number
     label: str = ""
+    # An agreement covers its customer's tickets on its services, judged by its SLA version.
+    customer: str = ""
+    services: tuple[str, ...] = ()
+    version: int | None = None
 
     def tickets(self) -> QuerySet[Ticket]:
         return Ticket.objects.filter(self.q())
@@ -38,6 +42,11 @@ class Scope:
         """The filter on tickets (`prefix` "ticket__" when filtering their clocks)."""
         if self.kind == "all":
             return Q()
+        if self.kind == "agreement":
+            q = Q(**{f"{prefix}organisation__code": self.customer})
+            if self.services:
+                q &= Q(**{f"{prefix}service__code__in": list(self.services)})
+            return q
         return Q(**{f"{prefix}{self.kind}__code": self.code})
 
 
@@ -51,6 +60,8 @@ def scope_of(kind: str, code: str = "") -> Scope:
         )
     if kind == "all":
         return Scope("all", "", _("All tickets"))
+    if kind == "agreement":
+        return _agreement(code)
     model = {"organisation": Organisation, "service": Service, "team": Team}[kind]
     found = model.objects.filter(code=code).first()
     if found is None:
@@ -60,6 +71,25 @@ def scope_of(kind: str, code: str = "") -> Scope:
             % {"kind": kind, "code": code or "''"},
         )
     return Scope(kind, code, str(getattr(found, "name", found)))
+
+
+def _agreement(number: str) -> Scope:
+    from sladesk.agreements.models import Agreement
+
+    found = (
+        Agreement.objects.filter(number=number).select_related("customer", "sla_version").first()
+    )
+    if found is None:
+        raise ScopeError("code", _("There is no agreement %s.") % (number or "''"))
+    services = tuple(sorted(found.services.values_list("code", flat=True)))
+    return Scope(
+        "agreement",
+        found.number,
+        f"{found.number} {found.title}",
+        customer=found.customer.code,
+        services=services,
+        version=found.sla_version.number if found.sla_version else None,
+    )
 
 
 @dataclass(frozen=True)

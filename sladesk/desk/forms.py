@@ -7,9 +7,12 @@ shows on the field it names; so the rule and its message live in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -382,6 +385,46 @@ class OutOfScopeForm(ActionForm):
         )
 
 
+class OutageForm(ActionForm):
+    title = _("Record an outage")
+    button = _("Record the outage")
+
+    service = forms.ModelChoiceField(label=_("Service down"), queryset=Service.objects.all())
+    started_at = forms.DateTimeField(
+        label=_("Down since"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ended_at = forms.DateTimeField(
+        label=_("Back since"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty while it is still down; set it later in the outage's record."),
+    )
+    major = forms.BooleanField(label=_("Major incident"), required=False)
+    cause = _text(_("Cause"), rows=2, help_text=_("Shown in the availability report."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("service", self.ticket.service_id)
+            start = timezone.localtime(self.ticket.created_at).strftime("%Y-%m-%dT%H:%M")
+            self.initial.setdefault("started_at", start)
+
+    def act(self, actor: User) -> Ticket:
+        from sladesk.catalog import outages
+
+        d = self.cleaned_data
+        return outages.from_incident(
+            self.ticket,
+            actor=actor,
+            service=d["service"],
+            started_at=d["started_at"],
+            ended_at=d["ended_at"],
+            major=d["major"],
+            cause=d["cause"],
+            revision=d["revision"],
+        )
+
+
 RATINGS = [(n, str(n)) for n in range(1, 6)]
 
 
@@ -459,6 +502,7 @@ ACTIONS: dict[str, type[ActionForm]] = {
     "assign": AssignForm,
     "resolve": ResolveForm,
     "out-of-scope": OutOfScopeForm,
+    "outage": OutageForm,
     "confirm": ConfirmForm,
     "rate": RateForm,
     "reject": RejectForm,

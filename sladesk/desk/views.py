@@ -28,7 +28,7 @@ from sladesk.sla import versions
 
 from . import actions, deadlines
 from .forms import ACTIONS, ActionForm, NewTicketForm, QueueFilterForm, team_agents
-from .models import Attachment, Service, Status, Ticket
+from .models import Attachment, Kind, Service, Status, Ticket
 from .permissions import can_see, can_work, sees_internal, visible_tickets
 from .queue import Queue
 
@@ -46,6 +46,7 @@ DONE = {
     "assign": _("The ticket was reassigned."),
     "resolve": _("The ticket was resolved; the requester is asked to confirm."),
     "out-of-scope": _("The request was closed as out of scope; it is not measured."),
+    "outage": _("The outage was recorded; it counts in the service's availability."),
     "confirm": _("Thank you: the ticket is closed."),
     "rate": _("Thank you for your rating."),
     "reject": _("The ticket is back with the support team."),
@@ -255,6 +256,7 @@ def available_actions(user, ticket: Ticket) -> list[str]:
         offered += ["priority"]
         if ticket.team is None or ticket.team.level == Team.Level.FIRST_LINE:
             offered += ["escalate"]
+        offered += ["outage"] if ticket.kind == Kind.INCIDENT else []
         return [*offered, "assign", "resolve", "out-of-scope"]
     if user.is_agent:
         return []

@@ -75,3 +75,46 @@ def test_announcing_maintenance_tells_the_team_and_warns_of_short_notice(erp: De
     assert told.channel.team == erp.first_line and "数据库升级" in told.text
     outage.refresh_from_db()
     assert outage.announced_at is not None
+
+
+def test_an_agent_records_an_outage_from_the_incident(erp: Desk, client: Client) -> None:
+    from sladesk.desk import actions
+
+    ticket = actions.create_ticket(
+        requester=erp.alice,
+        subject="报表系统宕机",
+        description="",
+        service=erp.erp,
+        impact="high",
+        urgency="high",
+    )
+    client.force_login(erp.bob)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'data-testid="submit-outage"' in page
+    response = client.post(
+        f"/tickets/{ticket.number}/outage/",
+        {
+            "revision": ticket.revision,
+            "service": erp.erp.pk,
+            "started_at": "2026-10-12T10:00",
+            "ended_at": "2026-10-12T15:00",
+            "major": "on",
+            "cause": "存储故障",
+        },
+    )
+    assert response.status_code == 303
+    outage = Outage.objects.get()
+    assert (outage.ticket, outage.source, outage.major) == (ticket, "incident", True)
+    assert outage.ended_at - outage.started_at == timedelta(hours=5)
+    assert ticket.events.filter(kind="note", public=False).exists()  # the history says so
+    bad = client.post(
+        f"/tickets/{ticket.number}/outage/",
+        {
+            "revision": ticket.revision + 1,
+            "service": erp.erp.pk,
+            "started_at": "2026-10-12T10:00",
+            "ended_at": "2026-10-12T09:00",
+            "cause": "x",
+        },
+    )
+    assert bad.status_code == 400 and Outage.objects.count() == 1

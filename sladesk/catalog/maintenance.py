@@ -44,11 +44,20 @@ def announce(outage: Outage) -> str:
 
 
 def _audience(outage: Outage) -> list[Channel]:
+    """The service's team, the service managers, and the report recipients of the
+    agreements in force that cover the service (its customers)."""
+    from sladesk.agreements.models import Agreement
+
     managers = User.objects.filter(role=Role.SERVICE_MANAGER, is_active=True)
     channels = Channel.objects.filter(enabled=True, user__in=managers)
     if outage.service.team_id:
         channels = channels | Channel.objects.filter(enabled=True, team=outage.service.team_id)
-    return list(channels.select_related("user", "team"))
+    today = timezone.localdate()
+    covering = Agreement.objects.filter(
+        services=outage.service, effective_from__lte=today, expires_on__gte=today
+    ).exclude(status__in=["draft", "terminated", "expired"])
+    customers = Channel.objects.filter(enabled=True, agreements__in=covering)
+    return list((channels | customers).distinct().select_related("user", "team"))
 
 
 def _content(outage: Outage) -> ContentFor:

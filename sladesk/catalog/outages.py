@@ -3,7 +3,7 @@ says that it was recorded (an internal note, so the requester is not told twice)
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,3 +52,26 @@ def from_incident(
             "cause": cause,
         }
         return actions.note(ticket, actor=actor, body=text.strip(), revision=revision)
+
+
+def from_alerts(ticket: Ticket, service: Service, started_at: datetime, cause: str) -> Outage:
+    """The outage of an incident a monitoring alert opened; it ends with the alerts."""
+    return Outage.objects.create(
+        service=service,
+        kind=OutageKind.UNPLANNED,
+        started_at=min(started_at, timezone.now()),
+        cause=cause,
+        ticket=ticket,
+        source=OutageSource.ALERT,
+    )
+
+
+def alerts_resolved(ticket: Ticket, ended_at: datetime) -> int:
+    """End the alert-recorded outages of `ticket` that are still open."""
+    open_ = Outage.objects.filter(ticket=ticket, source=OutageSource.ALERT, ended_at__isnull=True)
+    done = 0
+    for outage in open_:
+        outage.ended_at = max(ended_at, outage.started_at + timedelta(seconds=1))
+        outage.save(update_fields=["ended_at"])
+        done += 1
+    return done

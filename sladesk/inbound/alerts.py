@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
+from sladesk.catalog import outages
 from sladesk.desk import actions
 from sladesk.desk.models import Kind, Ticket
 from sladesk.sla import versions
@@ -145,6 +146,8 @@ def _open_incident(source: AlertSource, n: Notification, firing: list[Alert]) ->
         alerts={a.key(): _state(a) for a in n.alerts},
         firing=True,
     )
+    if source.record_outages and source.service is not None:
+        outages.from_alerts(ticket, source.service, min(a.startsAt for a in firing), subject)
     logger.info("alert source %s: %s opened for %s", source.slug, ticket.number, n.groupKey)
     return ticket
 
@@ -178,6 +181,9 @@ def _update(source: AlertSource, group: AlertGroup, n: Notification) -> Handled:
         ticket = actions.resolve(
             ticket, actor=account, resolution=_("All alerts of this group are resolved.")
         )
+    if all_resolved and group.firing:
+        ends = [a.endsAt for a in n.alerts if a.endsAt and a.endsAt.year > 1]
+        outages.alerts_resolved(group.ticket, max(ends, default=timezone.now()))
     group.alerts, group.firing, group.updated_at = known, not all_resolved, timezone.now()
     group.save(update_fields=["alerts", "firing", "updated_at"])
     return Handled(Outcome.UPDATED, ticket)

@@ -233,6 +233,14 @@ class AlertSource(models.Model):
         default=False,
         help_text=_("Off: the recovery is only recorded; an agent resolves the ticket."),
     )
+    record_outages = models.BooleanField(
+        _("record outages of the service"),
+        default=False,
+        help_text=_(
+            "Each incident opened also records an unplanned outage of the service, from the "
+            "first alert's start until all its alerts are resolved."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -118,3 +118,25 @@ def test_an_agent_records_an_outage_from_the_incident(erp: Desk, client: Client)
         },
     )
     assert bad.status_code == 400 and Outage.objects.count() == 1
+
+
+def test_maintenance_is_announced_to_the_customers_of_agreements_covering_it(erp: Desk) -> None:
+    from tests.agreements.conftest import signed
+
+    agreement = signed(
+        erp,
+        effective_from=timezone.localdate() - timedelta(days=30),
+        expires_on=timezone.localdate() + timedelta(days=300),
+    )
+    customer = Channel.objects.create(user=erp.amy, kind="email", name="a", address="a@x.cn")
+    agreement.report_recipients.add(customer)
+    start = timezone.now() + timedelta(days=10)
+    outage = Outage.objects.create(
+        service=erp.erp,
+        kind=OutageKind.PLANNED,
+        started_at=start,
+        ended_at=start + timedelta(hours=1),
+        cause="升级",
+    )
+    assert maintenance.announce(outage) == ""  # ten days' notice: in time
+    assert Notification.objects.filter(kind="maintenance", channel=customer).exists()

@@ -154,6 +154,9 @@ def panel(ticket: Ticket, now: datetime) -> Panel:
     """Run the engine over the ticket's history at `now`, as `sladesk sla explain` does."""
     if ticket.sla_version_id is None:
         return Panel([], "")
+    # The account says "read at HH:MM:SS" and the history is in whole seconds: read it at
+    # that whole second, so that `sladesk sla explain --now` at the printed instant agrees.
+    now = now.replace(microsecond=0)
     config, events, results = clocks.run(ticket, now, explain=True)
     if not events:
         return Panel([], "")

@@ -215,7 +215,7 @@ class Ticket(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     # Asked for something the service does not include (its catalog entry says what):
     # closed with the reason, and left out of compliance.
-    out_of_scope = models.BooleanField(_("out of scope"), default=False)
+    out_of_scope = models.BooleanField(_("out of scope"), default=False, db_default=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("support line"), default=1)

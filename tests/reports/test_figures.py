@@ -192,3 +192,16 @@ def test_figures_survive_being_stored_as_json(report: figures.Figures) -> None:
     assert again.as_json() == report.as_json()
     assert again.overall["all"].rate == report.overall["all"].rate
     assert again.breaches[0].breached_at == report.breaches[0].breached_at
+
+
+def test_a_period_of_days_trends_over_the_periods_of_the_same_length(october: Desk) -> None:
+    from sladesk.reports.scope import Period
+
+    week = Period(date(2026, 10, 19), date(2026, 10, 25))
+    report = figures.compute(scope_of("all"), week, now=NOW)
+    assert report.tickets == 5  # T1–T5 were all opened that week
+    assert [p.label for p in report.trend][-2:] == [
+        "2026-10-12 – 2026-10-18",
+        "2026-10-19 – 2026-10-25",
+    ]
+    assert [p.tickets for p in report.trend][-2:] == [0, 5]

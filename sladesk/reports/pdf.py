@@ -68,6 +68,17 @@ def context(figures: Figures, notes: str = "") -> dict[str, Any]:
         "score": formatting.score(f.score),
         "deductions": [(text, formatting.score(points)) for text, points in f.deductions],
         "deducted": formatting.score(sum(points for _text, points in f.deductions)),
+        "availability": [
+            {
+                "service": a["service"],
+                "availability": formatting.percent(a["availability"]),
+                "goal": formatting.percent(a["goal"]),
+                "down": formatting.duration(a["unplanned_seconds"]),
+                "hours": formatting.duration(a["service_seconds"]),
+                "violations": a["violations"],
+            }
+            for a in f.availability
+        ],
         "trend": [
             {
                 "label": p.label,

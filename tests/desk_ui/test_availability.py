@@ -140,3 +140,15 @@ def test_maintenance_is_announced_to_the_customers_of_agreements_covering_it(erp
     )
     assert maintenance.announce(outage) == ""  # ten days' notice: in time
     assert Notification.objects.filter(kind="maintenance", channel=customer).exists()
+
+
+def test_the_pdf_report_shows_the_availability(erp: Desk) -> None:
+    from sladesk.reports import pdf
+
+    down(erp, "2026-10-12 10:00", "2026-10-12 15:00", cause="存储故障")
+    now = datetime(2026, 11, 2, tzinfo=CN)
+    report = figures.compute(scope_of("service", "erp"), month(date(2026, 10, 1)), now)
+    context = pdf.context(report)
+    [row] = context["availability"]
+    assert row["service"] == "报表系统" and row["down"] in ("5 h", "5 小时")
+    assert pdf.render(report).startswith(b"%PDF")

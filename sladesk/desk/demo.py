@@ -26,7 +26,7 @@ from sladesk.people.models import Membership, Organisation, Role, Team, User
 from sladesk.sla import versions
 from sladesk.sla.models import Clock, ClockState
 
-from . import actions
+from . import actions, demo_catalog
 from .models import OPEN_STATUSES, Category, Service, Status, Ticket
 
 DEFAULT_SLA = Path(__file__).parents[1] / "sla" / "default.yaml"
@@ -412,6 +412,7 @@ def load(*, now: datetime, seed: int = SEED, tickets: int = 300) -> Summary:
         _Replay(_Desk.create()).run(steps)
         actions.close_unconfirmed(now=now)  # what the periodic job would have done
         _history_is_not_news(now)
+        demo_catalog.load(now)
     return _summary(now)
 
 

@@ -32,7 +32,19 @@ def test_sladesk_demo_fills_an_empty_database_once(db, tmp_path, capsys):
     the_printed_demo_logins_work(printed)
     every_stored_clock_equals_sla_compute_over_the_exported_events(tmp_path, capsys)
     history_sends_nothing_and_open_tickets_have_alarms_to_come()
+    the_catalog_an_agreement_and_outages_are_there()
     a_second_run_adds_nothing()
+
+
+def the_catalog_an_agreement_and_outages_are_there() -> None:
+    from sladesk.agreements.models import Agreement
+    from sladesk.catalog.models import Outage
+    from sladesk.desk.models import Service
+
+    assert Service.objects.exclude(calendar="").count() == 4
+    [agreement] = Agreement.objects.all()
+    assert agreement.customer.code == "finance" and agreement.status == "active"
+    assert Outage.objects.count() == 3
 
 
 def history_sends_nothing_and_open_tickets_have_alarms_to_come() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import yamlsource
 from .calendar import Calendar, CalendarSpec, DayHours
-from .durations import parse_duration
+from .durations import parse_duration, parse_percent
 from .reporting import Reporting, parse_reporting
 from .rules import Rules, parse_rules
 from .yamlsource import Path, render_path
@@ -59,7 +59,6 @@ METRIC_KEYS = (
 )
 
 _INTERVAL = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 class ConfigError(ValueError):
@@ -558,7 +557,7 @@ class _Checker:
         resume = self.word_list(met.get("resume", []), (*path, "resume"), EVENT_TYPES)
         pause = self.word_list(met.get("pause", []), (*path, "pause"), None)
         targets = self.by_priority(met["target"], (*path, "target"), priorities, _duration)
-        goals = self.by_priority(met.get("goal", {}), (*path, "goal"), priorities, _percent)
+        goals = self.by_priority(met.get("goal", {}), (*path, "goal"), priorities, parse_percent)
         warn = self.warn_list(met.get("warn", []), (*path, "warn"))
         rules = parse_rules(self, met, path, priorities)
         cals = self.metric_calendars(met["calendar"], (*path, "calendar"), priorities, calendars)
@@ -600,7 +599,7 @@ class _Checker:
         out = []
         for i, raw in enumerate(value):
             try:
-                fraction = _percent(raw)
+                fraction = parse_percent(raw)
             except ValueError as exc:
                 self.problem((*path, i), str(exc))
                 continue
@@ -659,19 +658,6 @@ def _kind(value: Any) -> str:
 
 def _duration(raw: Any) -> int:
     return parse_duration(raw)
-
-
-def _percent(raw: Any) -> float:
-    """`98%`, `99.9%` -> 0.98, 0.999; a bare number must be a fraction in [0, 1]."""
-    if isinstance(raw, str) and (m := _PERCENT.fullmatch(raw.strip())):
-        value = float(m.group(1)) / 100
-    elif isinstance(raw, int | float) and not isinstance(raw, bool) and 0 <= raw <= 1:
-        value = float(raw)
-    else:
-        raise ValueError(f"{raw!r} is not a percentage such as 98% or 99.9%")
-    if value > 1:
-        raise ValueError(f"{raw!r} is more than 100%")
-    return value
 
 
 def _date_range(item: Any) -> Iterator[date] | None:

@@ -1,10 +1,13 @@
-"""Durations of business time: `90s`, `15m`, `4h`, `1h30m`, or a plain number of seconds."""
+"""Durations of business time (`90s`, `15m`, `4h`, `1h30m`, or a plain number of seconds),
+and percentages (`98%`), as SLA-as-code writes them."""
 
 from __future__ import annotations
 
 import re
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 DURATION_HELP = (
     "a duration such as 90s, 15m, 4h, 1h30m or a whole number of seconds (units s, m, h)"
@@ -46,3 +49,24 @@ def format_duration(seconds: float) -> str:
     if secs or seconds != whole:
         text += f"{secs + seconds - whole:g}s"
     return text or "0s"
+
+
+def percent_of(value: object) -> float | None:
+    """The fraction a text such as `150%` names (any size), or None if it is not one."""
+    if isinstance(value, str) and (match := _PERCENT.fullmatch(value.strip())):
+        return float(match.group(1)) / 100
+    return None
+
+
+def parse_percent(value: object) -> float:
+    """`98%`, `99.9%` -> 0.98, 0.999; a bare number must be a fraction in [0, 1].
+
+    Raises ValueError with a message meant for the user."""
+    fraction = percent_of(value)
+    if fraction is None:
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+            return float(value)
+        raise ValueError(f"{value!r} is not a percentage such as 98% or 99.9%")
+    if fraction > 1:
+        raise ValueError(f"{value!r} is more than 100%")
+    return fraction

@@ -7,16 +7,14 @@ flag. See docs/reports.md.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .durations import parse_percent
 from .yamlsource import Path
 
 REPORTING_KEYS = ("attainment_goal", "score", "consecutive_misses")
 SCORE_KEYS = ("start", "per_breach", "per_missed_goal")
-
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 class _Checker(Protocol):
@@ -83,13 +81,8 @@ def _points(v: _Checker, raw: Any, path: Path) -> float:
 
 
 def _fraction(v: _Checker, raw: Any, path: Path) -> float:
-    if isinstance(raw, str) and (m := _PERCENT.fullmatch(raw.strip())):
-        value = float(m.group(1)) / 100
-    elif isinstance(raw, int | float) and not isinstance(raw, bool) and 0 <= raw <= 1:
-        value = float(raw)
-    else:
-        v.problem(path, f"{raw!r} is not a percentage such as 95%")
+    try:
+        return parse_percent(raw)
+    except ValueError as exc:
+        v.problem(path, str(exc))
         return Reporting.attainment_goal
-    if value > 1:
-        v.problem(path, f"{raw!r} is more than 100%")
-    return value

@@ -8,11 +8,10 @@ stopped clock never fires one. See docs/notifications.md.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .durations import parse_duration
+from .durations import parse_duration, percent_of
 from .yamlsource import Path
 
 RECIPIENTS = ("assignee", "team", "team_lead", "service_manager")
@@ -24,8 +23,6 @@ UPDATES_KEYS = ("every", "after", "then", "to")
 # breach: silence has to be asked for (`notify: {warn: [], breach: []}`).
 DEFAULT_WARN_TO = ("assignee",)
 DEFAULT_BREACH_TO = ("assignee", "team_lead")
-
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 class _Checker(Protocol):
@@ -135,8 +132,7 @@ def _escalations(
 
 def _after(v: _Checker, raw: Any, path: Path) -> tuple[int | None, float | None]:
     """`10m` (business time on the clock) or `150%` (of the target; may exceed 100%)."""
-    if isinstance(raw, str) and (m := _PERCENT.fullmatch(raw.strip())):
-        fraction = float(m.group(1)) / 100
+    if (fraction := percent_of(raw)) is not None:
         if fraction <= 0:
             v.problem(path, f"{raw!r}: an escalation comes after the clock starts, above 0%")
         return None, fraction

@@ -13,9 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
@@ -518,7 +516,7 @@ def trend(scope: Scope, period: Period, config: Config, now: datetime) -> list[T
     goals = _goals(config)
     if not period.is_month:
         return [_point(p, *_period_rows(scope, p, now), goals) for p in periods]
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     span = Period(periods[0].first, periods[-1].last)
     by_month = (
         tickets_in(scope, span)
@@ -555,15 +553,21 @@ def _point(
 ) -> TrendPoint:
     measured = sum(r["n_measured"] for r in rows)
     met = sum(r["n_met"] for r in rows)
-    missed = sum(
-        1
+    rate = met / measured if measured else None
+    return TrendPoint(
+        p.label, tickets["n"], rate, tickets["rating"], len(missed_goals(rows, goals))
+    )
+
+
+def missed_goals(rows: list[dict[str, Any]], goals: dict) -> list[dict[str, Any]]:
+    """The rows of `outcome_counts` (per metric and priority) whose share met is below goal."""
+    return [
+        r
         for r in rows
         if (goal := goals.get((r["metric"], r["priority"]))) is not None
         and r["n_measured"]
         and r["n_met"] / r["n_measured"] < goal
-    )
-    rate = met / measured if measured else None
-    return TrendPoint(p.label, tickets["n"], rate, tickets["rating"], missed)
+    ]
 
 
 def score(figures: Figures, config: Config) -> tuple[float, list[tuple[str, float]]]:

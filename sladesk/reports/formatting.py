@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,15 +72,11 @@ def priority(name: str) -> str:
     return _("All") if name == "all" else name
 
 
-def site_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def local(moment: datetime | None) -> datetime | None:
     """`moment` on the site's clock, naive: periods are site days, and XLSX stores no zone."""
     if moment is None:
         return None
-    return timezone.localtime(moment, site_zone()).replace(tzinfo=None)
+    return timezone.localtime(moment, timezone.get_default_timezone()).replace(tzinfo=None)
 
 
 def when(moment: datetime | None) -> str:

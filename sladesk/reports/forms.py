@@ -15,20 +15,11 @@ from .models import SCOPE_CHOICES, ServiceReport
 from .scope import Period, Scope, ScopeError, last_month, month, scope_of
 
 
-class ScopeForm(forms.Form):
-    """Read from the query string; every field has a default, so an empty form is valid."""
+class _CoversForm(forms.Form):
+    """What a report covers: a kind of scope and, but for "all", which one."""
 
     scope = forms.ChoiceField(label=_("Covers"), choices=SCOPE_CHOICES, required=False)
     code = forms.ChoiceField(label=_("Which"), required=False)
-    month = forms.CharField(
-        label=_("Month"), required=False, widget=forms.TextInput(attrs={"type": "month"})
-    )
-    first = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    last = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,6 +31,24 @@ class ScopeForm(forms.Form):
             data["the_scope"] = scope_of(data.get("scope") or "all", data.get("code") or "")
         except ScopeError as error:
             self.add_error("code" if error.field == "code" else "scope", str(error))
+        return data
+
+
+class ScopeForm(_CoversForm):
+    """Read from the query string; every field has a default, so an empty form is valid."""
+
+    month = forms.CharField(
+        label=_("Month"), required=False, widget=forms.TextInput(attrs={"type": "month"})
+    )
+    first = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
         try:
             data["the_period"] = self._period(data)
         except ScopeError as error:
@@ -100,20 +109,10 @@ class NotesForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 6})}
 
 
-class YearForm(forms.Form):
-    scope = forms.ChoiceField(label=_("Covers"), choices=SCOPE_CHOICES, required=False)
-    code = forms.ChoiceField(label=_("Which"), required=False)
+class YearForm(_CoversForm):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [("", "—"), *scope_codes()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        try:
-            data["the_scope"] = scope_of(data.get("scope") or "all", data.get("code") or "")
-        except ScopeError as error:
-            self.add_error("code" if error.field == "code" else "scope", str(error))
         data["year"] = data.get("year") or last_month().first.year
         return data

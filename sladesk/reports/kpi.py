@@ -15,16 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from sladesk.engine.config import Config
 from sladesk.sla.models import Clock
 
-from .figures import _goals, outcome_counts
+from .figures import _goals, missed_goals, outcome_counts
 from .scope import Period, Scope, month
 
 
@@ -83,7 +81,7 @@ class Kpi:
 def compute(scope: Scope, year: int, config: Config, now: datetime | None = None) -> Kpi:
     """The KPI of `scope` over `year` (its months so far), judged by `config`'s goals."""
     now = now or timezone.now()
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     months = [month(date(year, m, 1)) for m in range(1, 13)]
     months = [p for p in months if p.start <= now]
     goals = _goals(config)
@@ -124,9 +122,7 @@ def _month(period: Period, rows: list[dict], goals: dict, config: Config) -> Mon
         m.met += row["n_met"]
         missed = row["n_measured"] - row["n_met"]
         m.breached[row["priority"]] = m.breached.get(row["priority"], 0) + missed
-        goal = goals.get((row["metric"], row["priority"]))
-        if goal is not None and row["n_measured"] and row["n_met"] / row["n_measured"] < goal:
-            m.goals_missed.append(f"{row['metric']} {row['priority']}")
+    m.goals_missed = [f"{r['metric']} {r['priority']}" for r in missed_goals(rows, goals)]
     if m.measured:
         rules = config.reporting
         points = sum(rules.per_breach.get(p, 0) * n for p, n in m.breached.items())

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sladesk.desk.models import Service, Ticket
@@ -99,11 +98,13 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), _zone())
+        return datetime.combine(self.first, time(), timezone.get_default_timezone())
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), _zone())
+        return datetime.combine(
+            self.last + timedelta(days=1), time(), timezone.get_default_timezone()
+        )
 
     @property
     def is_month(self) -> bool:
@@ -143,7 +144,7 @@ def month(day: date) -> Period:
 
 
 def last_month(today: date | None = None) -> Period:
-    today = today or datetime.now(_zone()).date()
+    today = today or datetime.now(timezone.get_default_timezone()).date()
     return month(today.replace(day=1) - timedelta(days=1))
 
 
@@ -160,7 +161,3 @@ def period_of(first: str, last: str = "") -> Period:
     if period.last < period.first:
         raise ScopeError("period", _("The period ends before it starts."))
     return period
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)

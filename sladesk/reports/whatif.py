@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
@@ -55,10 +54,6 @@ class Selection:
     priority: str = ""  # the ticket's current priority, as stored
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def last_full_month(today: date) -> tuple[date, date]:
     """[first day of the previous month, first day of this month)."""
     first = today.replace(day=1)
@@ -73,7 +68,7 @@ def period(start: date | None, end: date | None, today: date | None = None) -> t
 
 def midnight(day: date) -> datetime:
     """The start of a day in settings.TIME_ZONE."""
-    return datetime.combine(day, time(), tzinfo=local_zone())
+    return datetime.combine(day, time(), tzinfo=timezone.get_default_timezone())
 
 
 # -- what is reported ---------------------------------------------------------------------
@@ -232,7 +227,7 @@ def event_streams(selection: Selection, read_at: datetime) -> tuple[dict[Any, by
     if selection.priority:
         rows = rows.filter(ticket__priority=selection.priority)
     streams: dict[Any, list[bytes]] = defaultdict(list)
-    zone = local_zone()
+    zone = timezone.get_default_timezone()
     last, tickets = None, 0
     for ticket_id, number, version_id, at, text in rows.iterator(chunk_size=10_000):
         if ticket_id != last:
@@ -388,7 +383,7 @@ def as_json(report: Report) -> dict[str, Any]:
     return {
         "from": report.selection.start.isoformat(),
         "to": report.selection.end.isoformat(),
-        "read_at": report.read_at.astimezone(local_zone()).isoformat(),
+        "read_at": report.read_at.astimezone(timezone.get_default_timezone()).isoformat(),
         "tickets": report.tickets,
         "rows": [
             {
@@ -437,10 +432,11 @@ def table(report: Report, *, flips: bool = False) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(TABLE_HEADER))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     start, end = report.selection.start, report.selection.end
+    read_at = report.read_at.astimezone(timezone.get_default_timezone())
     lines += [
         "",
         f"{report.tickets} tickets created from {start.date()} to {end.date()} (exclusive, "
-        f"{settings.TIME_ZONE}), read at {report.read_at.astimezone(local_zone()).isoformat()}.",
+        f"{settings.TIME_ZONE}), read at {read_at.isoformat()}.",
         "NOW: each ticket under its own SLA version; PROPOSED: the proposed configuration, "
         "with the priority it gives each ticket. Compliance = met / (met + breached); "
         "open clocks are not counted.",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sladesk.desk.models import Service
 from sladesk.engine import availability as engine
@@ -80,3 +81,42 @@ def measure(service: Service, period: Period, now: datetime | None = None) -> en
         now=now.timestamp(),
         majors_earlier=engine.majors_earlier_in_year(calendar, inside, start.timestamp()),
     )
+
+
+def reason_label(reason: str) -> str:
+    """Why an outage counts, or not, in the reader's language."""
+    return str(
+        {
+            engine.Reason.UNPLANNED: _("unplanned"),
+            engine.Reason.NOT_ANNOUNCED: _("maintenance never announced"),
+            engine.Reason.UNDER_MINIMUM: _("announced under the minimum notice"),
+            engine.Reason.LATE_NOTICE: _("announced late"),
+            engine.Reason.PLANNED: _("announced in time"),
+        }.get(reason, reason)
+    )
+
+
+def violation_text(v: engine.Violation) -> str:
+    """A broken goal in the reader's language (the engine's own message is English)."""
+    from sladesk.reports import formatting
+
+    values = {"actual": v.actual, "limit": v.limit, "scope": v.scope}
+    if v.kind == engine.Goal.AVAILABILITY:
+        values |= {
+            "actual": formatting.availability(v.actual),
+            "limit": formatting.availability(v.limit),
+        }
+        return _("availability %(actual)s is under the goal of %(limit)s") % values
+    if v.kind in (engine.Goal.MAX_SINGLE, engine.Goal.RECOVERY):
+        values |= {"actual": formatting.duration(v.actual), "limit": formatting.duration(v.limit)}
+        if v.kind == engine.Goal.RECOVERY:
+            return (
+                _("a major outage lasted %(actual)s, over the recovery time of %(limit)s") % values
+            )
+        return _("an unplanned outage lasted %(actual)s, over the limit of %(limit)s") % values
+    values |= {"actual": int(v.actual), "limit": int(v.limit)}
+    if v.kind == engine.Goal.MAJORS_PER_YEAR:
+        return _("%(actual)s major incidents in %(scope)s, more than %(limit)s") % values
+    if v.kind == engine.Goal.INTERRUPTIONS_PER_MONTH:
+        return _("%(actual)s unplanned interruptions in %(scope)s, more than %(limit)s") % values
+    return _("planned maintenance announced with less than the minimum notice")

@@ -239,7 +239,7 @@ def _availability(scope: Scope, period: Period, now: datetime) -> list[dict[str,
                 "service_seconds": total.service_seconds,
                 "unplanned_seconds": total.unplanned_seconds,
                 "outages": sum(1 for o in total.outages if o.counted),
-                "violations": [v.message for v in total.violations],
+                "violations": [availability.violation_text(v) for v in total.violations],
             }
         )
     return out

@@ -47,6 +47,13 @@ def percent(fraction: float | None) -> str:
     return f"{decimal(fraction * 100)}%"
 
 
+def availability(fraction: float | None) -> str:
+    """`99.975%`: availability goals live in the last decimals, so three of them."""
+    if fraction is None:
+        return MISSING
+    return f"{decimal(fraction * 100, 3)}%"
+
+
 def score(value: float | None) -> str:
     """A service score or a mean rating: `74`, `4.3`."""
     if value is None:

@@ -71,8 +71,8 @@ def context(figures: Figures, notes: str = "") -> dict[str, Any]:
         "availability": [
             {
                 "service": a["service"],
-                "availability": formatting.percent(a["availability"]),
-                "goal": formatting.percent(a["goal"]),
+                "availability": formatting.availability(a["availability"]),
+                "goal": formatting.availability(a["goal"]),
                 "down": formatting.duration(a["unplanned_seconds"]),
                 "hours": formatting.duration(a["service_seconds"]),
                 "violations": a["violations"],

@@ -11,7 +11,7 @@ from sladesk.reports import formatting
 
 register = template.Library()
 
-for _name in ("duration", "percent", "score", "satisfaction", "metric", "priority"):
+for _name in ("duration", "percent", "availability", "score", "satisfaction", "metric", "priority"):
     register.filter(_name, getattr(formatting, _name))
 
 
@@ -25,3 +25,17 @@ def drill(q: str, **filters: object) -> str:
 @register.filter
 def get(mapping: dict, key: object) -> object:
     return mapping.get(key)
+
+
+@register.filter
+def violation(v: object) -> str:
+    from sladesk.catalog.availability import violation_text
+
+    return violation_text(v)
+
+
+@register.filter
+def reason(value: str) -> str:
+    from sladesk.catalog.availability import reason_label
+
+    return reason_label(value)

@@ -78,6 +78,24 @@ def alarms(
     return out
 
 
+def reopen_escalations(metric: Metric, result: ClockResult) -> list[Alarm]:
+    """The `escalate_on_reopen` levels the ticket has reached, whatever its clock's state.
+
+    Level `after: n` falls at the ticket's n-th `reopened` event (at or before `now`: due at
+    once), keyed by n so that each level fires once per ticket. Kind `reopen`, with data
+    `{"after": n, "reopens": how many so far}`.
+    """
+    out = []
+    reopened = result.reopened
+    for level in metric.rules.on_reopen:
+        if len(reopened) < level.after:
+            break  # levels come fewest reopens first
+        key = f"{metric.name}:reopen:{level.after}"
+        data = {"after": level.after, "reopens": len(reopened)}
+        out.append(Alarm(key, "reopen", metric.name, reopened[level.after - 1], level.to, data))
+    return out
+
+
 def reminders(
     metric: Metric, result: ClockResult, calendar: Calendar, now: float, since: float
 ) -> list[Alarm]:

@@ -25,7 +25,9 @@ Whatever this path is not sure to reproduce exactly makes `compute_json` return 
 the caller runs the scalar path, which also words the error for bad input: a line the
 scalar path rejects, an instant with a fraction of a second (positions are then floats
 whose rounding depends on the order of calendar queries), instants outside 1900-2199, a UTC
-offset with seconds, a `CalendarError`.
+offset with seconds, a `CalendarError`, a metric that states its `reopen` policy (cycles,
+holds and the extra output fields are left to the scalar path; docs/sla-extensions.md).
+Declared event types (`events:`) are read here like the built-in ones.
 
 Coverage warnings of calendars with official holiday data (`holidays_from`,
 `holiday_files`) are those of the scalar path: the instants the scalar clocks would look up
@@ -74,9 +76,11 @@ def keep_freed_memory() -> None:
         pass
 
 
+# Event types are coded by their place in config.event_types: the built-in ones first (the
+# same codes in every configuration), then the declared ones.
 _KIND = {kind: code for code, kind in enumerate(EVENT_TYPES)}
 _CREATED, _STATUS, _PRIORITY = _KIND["created"], _KIND["status"], _KIND["priority"]
-_NO_EVENT = len(EVENT_TYPES)  # the step at `now`
+_NO_EVENT = 127  # the step at `now`: above every event type's code (int8)
 _SETS_STATUS = {"resolved": "resolved", "reopened": "open", "closed": "closed"}
 _START, _STOP, _RESUME = 1, 2, 3  # Metric.roles
 _NOT_STARTED, _RUNNING, _PAUSED, _STOPPED = 0, 1, 2, 3
@@ -96,6 +100,10 @@ def compute_json(config: Config, data: bytes, name: str, now: float) -> bytearra
     After None, calendars may have grown and recorded coverage warnings: a caller that
     falls back should load the configuration again.
     """
+    if len(config.event_types) >= _NO_EVENT or any(
+        metric.reopen_fields for policy in config.policies for metric in policy.metrics
+    ):
+        return None
     try:
         return _compute(config, _read(data, name, config), now)
     except Exception:  # _Unsure, EventError, CalendarError, or a bug: the scalar path decides
@@ -162,7 +170,7 @@ class _Events:
     line: np.ndarray  # 1-based line number
     ticket: np.ndarray  # index into `tickets`
     t: np.ndarray  # POSIX seconds (int64)
-    kind: np.ndarray  # index into EVENT_TYPES
+    kind: np.ndarray  # index into config.event_types
     prio: np.ndarray  # priority set by created/priority events, else -1
     status: np.ndarray  # status set by the event (created: its initial status), else -1
     offset: np.ndarray  # UTC offset of `at`, seconds
@@ -598,7 +606,7 @@ def _read_block(data: bytes, b0: int, b1: int, config: Config, keys: list[str]) 
     # type
     tt = np.where(ok, v[_TYPE], 0)
     tstart = opens[tt] + 1
-    kinds = _lookup(buf, tstart, closes[tt] - tstart, _TYPES)
+    kinds = _lookup(buf, tstart, closes[tt] - tstart, _types(config))
     ok &= kinds >= 0
     # at
     ta = np.where(ok, v[_AT], 0)
@@ -662,7 +670,13 @@ def _read_block(data: bytes, b0: int, b1: int, config: Config, keys: list[str]) 
     )
 
 
-_TYPES = [k.encode() for k in EVENT_TYPES]
+def _types(config: Config) -> list[bytes]:
+    return [k.encode() for k in config.event_types]
+
+
+def _kinds(config: Config) -> dict[str, int]:
+    """The code of each event type of the configuration."""
+    return {kind: code for code, kind in enumerate(config.event_types)}
 
 
 def _map(func, items: list) -> list:
@@ -817,6 +831,7 @@ def _slow_lines(data, starts, ends, numbers, name: str, config: Config) -> list[
     """Lines the columns did not read, as events.read_events reads them."""
     out = []
     policies = config.policies
+    codes = _kinds(config)
     for s, e, number in zip(starts.tolist(), ends.tolist(), numbers.tolist(), strict=True):
         raw = data[s:e]
         if not raw.strip():
@@ -846,7 +861,7 @@ def _slow_lines(data, starts, ends, numbers, name: str, config: Config) -> list[
                 number,
                 obj["ticket"],
                 int(event.t),
-                _KIND[kind],
+                codes[kind],
                 -1 if prio is None else prio,
                 status,
                 event.offset,
@@ -1091,8 +1106,9 @@ def _clock(
     idx = s.idx
     t, first, last = s.t, s.first, s.last
     roles = np.zeros(_NO_EVENT + 1, dtype=np.int8)
+    codes = _kinds(config)
     for kind, role in metric.roles.items():
-        roles[_KIND[kind]] = role
+        roles[codes[kind]] = role
     role = roles[s.kind]
     prios = config.priorities
     tgt_of = np.array([metric.targets.get(p, np.nan) for p in prios], dtype=np.float64)

@@ -6,6 +6,11 @@ clock accumulates business time on the calendar of the priority in force, unless
 not started, stopped or paused. A clock whose elapsed time reaches its target at instant
 d is breached at d unless it is stopped at d: events at the same instant as d still count.
 
+A metric's reopen policy (docs/sla-extensions.md) decides what an event in `resume` does
+to a stopped clock: `continue` (the contract's rule) runs it on; `restart` begins a new
+cycle from 0; `pause` never stopped it for good: a stop holds the clock, paused and
+undecided, until the ticket is closed (then it is stopped where it was held) or reopened.
+
 `run_clock` is the one implementation of these rules; it is written as one loop over
 local variables because it runs for every ticket of every report and replay.
 """
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .calendar import Calendar
-from .config import Config, Metric
+from .config import CLOSED, PAUSE, RESTART, Config, Metric
 from .events import Event, priority_of, status_after
 
 NOT_STARTED, RUNNING, PAUSED, STOPPED = "not_started", "running", "paused", "stopped"
@@ -58,6 +63,16 @@ class ClockResult(NamedTuple):  # a tuple: built 200,000 times per 100,000 ticke
     breached_at: float | None
     offset: int  # UTC offset to print instants in (that of the ticket's created event)
     timeline: tuple[Segment | Note, ...] | None = None
+    cycle: int = 1  # with `reopen: restart`, 1 + the reopens that began a new cycle
+    breached_cycles: int = 0  # earlier cycles that ended breached
+    reopened: tuple[float, ...] = ()  # instants of the ticket's `reopened` events
+    held: bool = False  # `reopen: pause`: stopped, undecided until closed or reopened
+    reopen_fields: bool = False  # print cycle, breached_cycles and reopens (metric.reopen_fields)
+
+    @property
+    def reopens(self) -> int:
+        """How many times the ticket was reopened (its `reopened` events)."""
+        return len(self.reopened)
 
 
 def run_ticket(
@@ -74,8 +89,9 @@ def run_ticket(
         return []
     steps = ticket_steps(config, events)
     calendars = config.calendars
+    reopened = tuple(e.t for e in events if e.type == "reopened")
     return [
-        run_clock(metric, steps, calendars, now, ticket, created.offset, explain)
+        run_clock(metric, steps, calendars, now, ticket, created.offset, explain, reopened)
         for metric in policy.metrics
     ]
 
@@ -103,9 +119,11 @@ def run_clock(
     ticket: Any = None,
     offset: int = 0,
     explain: bool = False,
+    reopened: tuple[float, ...] = (),
 ) -> ClockResult:
     """One clock over a ticket's steps, read at `now` (or at the last step if later)."""
     roles, targets, cal_ids, pause = metric.roles, metric.targets, metric.calendars, metric.pause
+    hold, restart = metric.reopen == PAUSE, metric.reopen == RESTART
     timeline: list[Segment | Note] | None = [] if explain else None
 
     last = steps[0][0]
@@ -113,7 +131,8 @@ def run_clock(
     target = targets.get(priority)
     cid = cal_ids.get(priority)
     cal = calendars[cid] if cid is not None else None
-    started = stopped = paused = False
+    started = stopped = paused = held = False  # held: stopped, but not for good (PAUSE)
+    cycle, breached_cycles = 1, 0
     elapsed = pos = 0.0
     stopped_at = last
     reach: float | None = None  # instant elapsed reached target, breach pending
@@ -143,7 +162,7 @@ def run_clock(
                         elapsed += counted
                     pos = p
             if timeline is not None:
-                state = _state(started, stopped, paused)
+                state = _state(started, stopped, paused, held)
                 timeline.append(Segment(last, t, state, priority, cid, counted, elapsed))
             last = t
 
@@ -159,21 +178,34 @@ def run_clock(
         role = roles.get(kind)
         if role == _STOP and not stopped:
             started = stopped = True
+            held = hold
             stopped_at = t
             if timeline is not None:
-                timeline.append(Note(t, f"{kind}: clock stopped"))
+                text = ", held (paused) until the ticket is closed or reopened" if held else ""
+                timeline.append(Note(t, f"{kind}: clock stopped{text}"))
         elif (role == _START and not started) or (role == _RESUME and stopped):
             if stopped and new_priority != priority:  # a stopped clock kept its old priority
                 priority = new_priority
                 target = targets.get(priority)
                 cid = cal_ids.get(priority)
                 cal = calendars[cid] if cid is not None else None
-            started, stopped = True, False
+            text = "started" if role == _START else "resumed"
+            if role == _RESUME and restart:  # a new cycle; the one that ended keeps its outcome
+                if timeline is not None:
+                    outcome = "met" if breached_at is None else "breached"
+                    text = f"restarted: cycle {cycle + 1} (cycle {cycle} {outcome})"
+                cycle += 1
+                if breached_at is not None:
+                    breached_cycles += 1
+                elapsed, breached_at = 0.0, None
+            started, stopped, held = True, False, False
             pos = cal.position(t) if cal is not None else 0.0
             if timeline is not None:
-                timeline.append(
-                    Note(t, f"{kind}: clock {'started' if role == _START else 'resumed'}")
-                )
+                timeline.append(Note(t, f"{kind}: clock {text}"))
+        if held and status == CLOSED:  # can no longer reopen: the hold is the stop
+            held = False
+            if timeline is not None:
+                timeline.append(Note(t, f"{kind}: the ticket is closed, the hold is final"))
         was_paused = paused
         paused = status in pause
         if timeline is not None and paused != was_paused and started and not stopped:
@@ -211,22 +243,19 @@ def run_clock(
                         reach = due
                 elapsed += counted
         if timeline is not None:
-            timeline.append(
-                Segment(
-                    last, now, _state(started, stopped, paused), priority, cid, counted, elapsed
-                )
-            )
+            state = _state(started, stopped, paused, held)
+            timeline.append(Segment(last, now, state, priority, cid, counted, elapsed))
     else:
         now = last  # events after `now` still count; the clock is read at its last event
 
-    state = _state(started, stopped, paused)
+    state = _state(started, stopped, paused, held)
     due: float | None = None
     met: bool | None = None
     if breached_at is not None:
         due, met = breached_at, False
     elif target is None or cal is None or state == NOT_STARTED:
         pass
-    elif state == STOPPED:
+    elif state == STOPPED:  # (a held clock is PAUSED: undecided, no due)
         due, met = cal.add(stopped_at, target - elapsed), True
     elif reach is not None:
         due = reach  # no time left: decided by what happens after `now`
@@ -244,12 +273,17 @@ def run_clock(
         breached_at=breached_at,
         offset=offset,
         timeline=tuple(timeline) if timeline is not None else None,
+        cycle=cycle,
+        breached_cycles=breached_cycles,
+        reopened=reopened,
+        held=held,
+        reopen_fields=metric.reopen_fields,
     )
 
 
-def _state(started: bool, stopped: bool, paused: bool) -> str:
+def _state(started: bool, stopped: bool, paused: bool, held: bool) -> str:
     if not started:
         return NOT_STARTED
     if stopped:
-        return STOPPED
+        return PAUSED if held else STOPPED
     return PAUSED if paused else RUNNING

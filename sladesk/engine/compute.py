@@ -42,8 +42,12 @@ def instant(t: float | None, offset: int) -> datetime | None:
 
 
 def as_dict(r: ClockResult) -> dict[str, object]:
-    """One result as the contract's JSON object (instants as aware datetimes)."""
-    return {
+    """One result as the contract's JSON object (instants as aware datetimes).
+
+    A metric that states its `reopen` policy adds `cycle`, `breached_cycles` and `reopens`
+    (docs/sla-extensions.md); every other line is exactly the contract's.
+    """
+    out: dict[str, object] = {
         "ticket": r.ticket,
         "metric": r.metric,
         "priority": r.priority,
@@ -54,6 +58,11 @@ def as_dict(r: ClockResult) -> dict[str, object]:
         "met": r.met,
         "breached_at": instant(r.breached_at, r.offset),
     }
+    if r.reopen_fields:
+        out["cycle"] = r.cycle
+        out["breached_cycles"] = r.breached_cycles
+        out["reopens"] = r.reopens
+    return out
 
 
 def json_lines(results: Iterable[ClockResult]) -> bytes:
@@ -80,9 +89,12 @@ TABLE_COLUMNS = (
 )
 
 
+REOPEN_COLUMNS = ("cycle", "breached_cycles", "reopens")  # metrics that state `reopen`
+
+
 def table_rows(results: Iterator[ClockResult]) -> Iterator[list[str]]:
     for r in results:
-        yield [
+        row = [
             str(r.ticket),
             r.metric,
             r.priority,
@@ -93,6 +105,9 @@ def table_rows(results: Iterator[ClockResult]) -> Iterator[list[str]]:
             {True: "met", False: "BREACHED", None: "-"}[r.met],
             _short(r.breached_at, r.offset),
         ]
+        if r.reopen_fields:
+            row += [str(r.cycle), str(r.breached_cycles), str(r.reopens)]
+        yield row
 
 
 def _short(t: float | None, offset: int) -> str:
@@ -102,7 +117,11 @@ def _short(t: float | None, offset: int) -> str:
 
 
 def render_table(rows: list[list[str]]) -> str:
-    header = [c.upper() for c in TABLE_COLUMNS]
+    columns = TABLE_COLUMNS
+    if any(len(r) > len(TABLE_COLUMNS) for r in rows):
+        columns += REOPEN_COLUMNS
+        rows = [r + ["-"] * (len(columns) - len(r)) for r in rows]
+    header = [c.upper() for c in columns]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()

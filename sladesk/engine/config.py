@@ -17,23 +17,13 @@ from typing import Any
 from . import yamlsource
 from .calendar import Calendar, CalendarSpec, DayHours
 from .durations import parse_duration, parse_percent
+from .eventtypes import EVENT_TYPES, EventType, parse_event_types
 from .reporting import Reporting, parse_reporting
 from .rules import Rules, parse_rules
 from .yamlsource import Path, render_path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-EVENT_TYPES = (
-    "created",
-    "status",
-    "priority",
-    "acknowledged",
-    "responded",
-    "updated",
-    "resolved",
-    "reopened",
-    "closed",
-)
-TOP_KEYS = ("calendars", "priorities", "matrix", "policies", "reporting")
+TOP_KEYS = ("calendars", "priorities", "matrix", "events", "policies", "reporting")
 CALENDAR_KEYS = (
     "timezone",
     "hours",
@@ -56,7 +46,15 @@ METRIC_KEYS = (
     "notify",
     "escalate",
     "updates",
+    "reopen",
+    "escalate_on_reopen",
 )
+# What reopening (an event in `resume` while the clock is stopped) does to a metric:
+CONTINUE = "continue"  # the contract's rule: the clock runs on, elapsed carries on
+RESTART = "restart"  # a new cycle: elapsed from 0, a fresh target from the reopen
+PAUSE = "pause"  # the time resolved is a pause: a stop is decided only at close
+REOPEN_POLICIES = (CONTINUE, RESTART, PAUSE)
+CLOSED = "closed"  # the status that ends a `pause` hold: the ticket can no longer reopen
 
 _INTERVAL = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 
@@ -81,6 +79,10 @@ class Metric:
     goals: dict[str, float] = field(default_factory=dict)  # priority -> fraction (0.98)
     warn: tuple[float, ...] = ()  # fractions of the target
     rules: Rules = field(default_factory=Rules, compare=False)  # for the worker, not the clock
+    reopen: str = CONTINUE  # one of REOPEN_POLICIES
+    # The metric states its reopen policy, so its results carry cycle, breached_cycles and
+    # reopens; a metric without the key prints exactly the contract's fields.
+    reopen_fields: bool = False
     roles: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +114,11 @@ class Config:
     policies: tuple[Policy, ...]
     source: str = ""
     reporting: Reporting = field(default_factory=Reporting)  # for reports, not the clock
+    events: dict[str, EventType] = field(default_factory=dict)  # declared event types
+    event_types: tuple[str, ...] = field(init=False, repr=False)  # built-in, then declared
+
+    def __post_init__(self) -> None:
+        self.event_types = EVENT_TYPES + tuple(self.events)
 
     def policy_for(self, fields: dict[str, Any]) -> Policy | None:
         """The first policy, in file order, whose match holds."""
@@ -164,6 +171,7 @@ class _Checker:
         self.lines = lines
         self.base_dir = base_dir
         self.problems: list[str] = []
+        self.event_types = EVENT_TYPES  # and the declared ones, once read
 
     def problem(self, path: Path, message: str) -> None:
         line = self._line(path)
@@ -211,7 +219,9 @@ class _Checker:
                 self.problem((*path, i), f"expected a name, got {_kind(item)}")
             elif allowed is not None and item not in allowed:
                 self.problem(
-                    (*path, i), f"unknown event type {item!r}; allowed: {', '.join(allowed)}"
+                    (*path, i),
+                    f"unknown event type {item!r}; allowed: {', '.join(allowed)}; "
+                    "declare new types under the top-level key events",
                 )
             else:
                 out.add(item)
@@ -228,6 +238,8 @@ class _Checker:
         calendars = self.calendars(top.get("calendars", {}))
         priorities = self.priorities(top.get("priorities", []))
         matrix = self.matrix(top["matrix"], priorities) if "matrix" in top else None
+        events = parse_event_types(self, top["events"]) if "events" in top else {}
+        self.event_types = EVENT_TYPES + tuple(events)
         policies = self.policies(top.get("policies", []), priorities, calendars)
         reporting = Reporting()
         if "reporting" in top:
@@ -241,6 +253,7 @@ class _Checker:
             policies=policies,
             source=self.name,
             reporting=reporting,
+            events=events,
         )
 
     def priorities(self, value: Any) -> tuple[str, ...]:
@@ -552,9 +565,10 @@ class _Checker:
         self.keys(met, path, METRIC_KEYS)
         if not self.required(met, path, ("start", "stop", "calendar", "target")):
             return None
-        start = self.word_list(met["start"], (*path, "start"), EVENT_TYPES)
-        stop = self.word_list(met["stop"], (*path, "stop"), EVENT_TYPES)
-        resume = self.word_list(met.get("resume", []), (*path, "resume"), EVENT_TYPES)
+        start = self.word_list(met["start"], (*path, "start"), self.event_types)
+        stop = self.word_list(met["stop"], (*path, "stop"), self.event_types)
+        resume = self.word_list(met.get("resume", []), (*path, "resume"), self.event_types)
+        reopen = self.reopen(met, (*path, "reopen"))
         pause = self.word_list(met.get("pause", []), (*path, "pause"), None)
         targets = self.by_priority(met["target"], (*path, "target"), priorities, _duration)
         goals = self.by_priority(met.get("goal", {}), (*path, "goal"), priorities, parse_percent)
@@ -569,7 +583,35 @@ class _Checker:
                 )
         if len(self.problems) > before:
             return None
-        return Metric(name, start, stop, resume, pause, cals, targets, goals, warn, rules)
+        return Metric(
+            name,
+            start,
+            stop,
+            resume,
+            pause,
+            cals,
+            targets,
+            goals,
+            warn,
+            rules,
+            reopen=reopen,
+            reopen_fields="reopen" in met,
+        )
+
+    def reopen(self, met: dict[str, Any], path: Path) -> str:
+        policy = met.get("reopen", CONTINUE)
+        if policy not in REOPEN_POLICIES:
+            self.problem(
+                path, f"unknown reopen policy {policy!r}; allowed: {', '.join(REOPEN_POLICIES)}"
+            )
+            return CONTINUE
+        if policy != CONTINUE and not met.get("resume"):
+            self.problem(
+                path,
+                f"reopen: {policy} needs the events that reopen the clock; "
+                "give resume (e.g. resume: [reopened])",
+            )
+        return policy
 
     def by_priority(
         self, value: Any, path: Path, priorities: tuple[str, ...], parse: Any

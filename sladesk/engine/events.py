@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, NoReturn
 
 import orjson
 
-from .config import EVENT_TYPES, Config
+from .config import Config
 
 _STATUS_OF = {"resolved": "resolved", "reopened": "open", "closed": "closed"}
 
@@ -87,8 +87,12 @@ def _fast_events(lines: list[bytes], config: Config) -> list[Event] | None:
     except (orjson.JSONDecodeError, TypeError, ValueError):
         return None
     kinds = [o.get("type") for o in objs]
-    tickets = {o.get("ticket") for o in objs}
-    if not _FAST_KINDS.issuperset(kinds) or "" in tickets or {type(t) for t in tickets} != {str}:
+    try:
+        tickets = {o.get("ticket") for o in objs}
+        known = frozenset(config.event_types).issuperset(kinds)
+    except TypeError:  # a list or an object where a string belongs
+        return None
+    if not known or "" in tickets or {type(t) for t in tickets} != {str}:
         return None
     offsets = [m.utcoffset() for m in moments]
     seconds = {o: int(o.total_seconds()) for o in set(offsets) if o is not None}
@@ -106,9 +110,6 @@ def _fast_events(lines: list[bytes], config: Config) -> list[Event] | None:
             [seconds[o] for o in offsets],
         )
     )
-
-
-_FAST_KINDS = frozenset(EVENT_TYPES)
 
 
 def _fast_fields(objs: list[dict[str, Any]], kinds: list[str], config: Config) -> bool:
@@ -149,8 +150,9 @@ def _event(obj: Any, name: str, number: int, config: Config) -> Event:
     if not ok_ticket:
         _bad(name, number, f"'ticket' must be a ticket id (string), got {ticket!r}")
     kind = obj.get("type")
-    if kind not in EVENT_TYPES:
-        _bad(name, number, f"unknown event type {kind!r}; allowed: {', '.join(EVENT_TYPES)}")
+    if type(kind) is not str or kind not in config.event_types:
+        allowed = ", ".join(config.event_types)
+        _bad(name, number, f"unknown event type {kind!r}; allowed: {allowed}")
     at = obj.get("at")
     if type(at) is not str:
         _bad(name, number, f"'at' must be an ISO-8601 timestamp with a UTC offset, got {at!r}")

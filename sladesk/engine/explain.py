@@ -14,13 +14,28 @@ from .events import Event, priority_of
 
 def verdict(result: ClockResult, metric: Metric, now: float, at: Any = None) -> str:
     """One sentence: why the clock is met, breached, running, paused or not started."""
+    text = _verdict(result, metric, now, at or _stamp_for(result.offset))
+    if result.cycle > 1:
+        earlier = result.cycle - 1
+        text += (
+            f" (cycle {result.cycle}, restarted when reopened; {result.breached_cycles} of "
+            f"{earlier} earlier cycle{'s' if earlier > 1 else ''} breached)"
+        )
+    return text
+
+
+def _verdict(result: ClockResult, metric: Metric, now: float, at: Any) -> str:
     dur = format_duration
-    at = at or _stamp_for(result.offset)
     if result.target is None:
         return f"not measured: this metric has no target for priority {result.priority}"
     used = f"{dur(result.elapsed)} of {dur(result.target)}"
     if result.breached_at is not None:
         return _breach_reason(result, now, at)
+    if result.held:
+        return (
+            f"held: stopped with {used} used, but the ticket may still be reopened "
+            "(reopen: pause); met once it is closed, running on if it is reopened"
+        )
     if result.state == STOPPED:
         spare = result.target - result.elapsed
         return f"met: stopped with {used} used ({dur(spare)} to spare); due was {at(result.due)}"
@@ -120,9 +135,12 @@ def merged(timeline: tuple[Segment | Note, ...] | None) -> list[Segment | Note]:
     return out
 
 
-def _event_text(event: Event) -> str:
+def _event_text(event: Event, config: Config) -> str:
     data = event.data
     extra = []
+    declared = config.events.get(event.type)
+    if declared is not None:
+        extra.append(declared.label("en"))
     for key in ("priority", "impact", "urgency", "status"):
         if key in data:
             extra.append(f"{key} {data[key]}")
@@ -144,7 +162,7 @@ def explain_text(
         lines.append(f"Policy {policy.id} ({policy.name})")
     lines.append("")
     lines.append("Events:")
-    lines += [f"  {at(e.t)}  {_event_text(e)}" for e in events]
+    lines += [f"  {at(e.t)}  {_event_text(e, config)}" for e in events]
     metrics = {m.name: m for m in policy.metrics} if policy else {}
     for result in results:
         metric = metrics[result.metric]

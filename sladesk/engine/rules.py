@@ -1,9 +1,10 @@
 """What a metric's clock makes sladesk do: warnings, breach notices, escalation, reminders.
 
-These keys of a metric (`notify`, `escalate`, `updates`) never change the clock itself,
-like `goal` and `warn`; the worker reads them to decide who is told what, and when.
-Every instant they name is business time on the metric's own clock, so a paused or
-stopped clock never fires one. See docs/notifications.md.
+These keys of a metric (`notify`, `escalate`, `updates`, `escalate_on_reopen`) never change
+the clock itself, like `goal` and `warn`; the worker reads them to decide who is told what,
+and when. Every instant the first three name is business time on the metric's own clock,
+so a paused or stopped clock never fires one; `escalate_on_reopen` counts the ticket's
+reopens instead. See docs/notifications.md and docs/sla-extensions.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ RECIPIENTS = ("assignee", "team", "team_lead", "service_manager")
 NOTIFY_KEYS = ("warn", "breach")
 ESCALATE_KEYS = ("after", "priorities", "to")
 UPDATES_KEYS = ("every", "after", "then", "to")
+ON_REOPEN_KEYS = ("after", "to")
 
 # Without a `notify` key a metric still warns its assignee and tells the team lead of a
 # breach: silence has to be asked for (`notify: {warn: [], breach: []}`).
@@ -66,11 +68,20 @@ class Updates:
 
 
 @dataclass(frozen=True)
+class ReopenEscalation:
+    """Tell `to` once the ticket has been reopened `after` times."""
+
+    after: int
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     warn_to: tuple[str, ...] = DEFAULT_WARN_TO
     breach_to: tuple[str, ...] = DEFAULT_BREACH_TO
     escalate: tuple[Escalation, ...] = ()
     updates: Updates | None = None
+    on_reopen: tuple[ReopenEscalation, ...] = ()  # by `after`, fewest reopens first
 
 
 def parse_rules(v: _Checker, met: dict[str, Any], path: Path, priorities: tuple[str, ...]) -> Rules:
@@ -86,7 +97,42 @@ def parse_rules(v: _Checker, met: dict[str, Any], path: Path, priorities: tuple[
     updates = None
     if "updates" in met:
         updates = _updates(v, met["updates"], (*path, "updates"), priorities)
-    return Rules(warn_to, breach_to, escalate, updates)
+    on_reopen = ()
+    if "escalate_on_reopen" in met:
+        on_reopen = _on_reopen(v, met["escalate_on_reopen"], (*path, "escalate_on_reopen"))
+    return Rules(warn_to, breach_to, escalate, updates, on_reopen)
+
+
+def _on_reopen(v: _Checker, value: Any, path: Path) -> tuple[ReopenEscalation, ...]:
+    """One level `{after: 2, to: [team_lead]}`, or a list of them."""
+    if isinstance(value, dict):  # one level, written without the list
+        raw_levels = [(value, path)]
+    elif isinstance(value, list) and value:
+        raw_levels = [(raw, (*path, i)) for i, raw in enumerate(value)]
+    else:
+        v.problem(
+            path,
+            "expected a level like {after: 2, to: [team_lead]} (reopened twice), or a list of them",
+        )
+        return ()
+    levels: dict[int, ReopenEscalation] = {}
+    for raw, where in raw_levels:
+        body = v.mapping(raw, where, "a level {after, to}")
+        if body is None:
+            continue
+        v.keys(body, where, ON_REOPEN_KEYS)
+        if "after" not in body or "to" not in body:
+            v.problem(where, "a level needs 'after' (a number of reopens) and 'to'")
+            continue
+        after = body["after"]
+        if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+            v.problem((*where, "after"), f"expected a number of reopens ≥ 1, got {after!r}")
+            continue
+        if after in levels:
+            v.problem((*where, "after"), f"two levels escalate after {after} reopens")
+            continue
+        levels[after] = ReopenEscalation(after, _recipients(v, body["to"], (*where, "to")))
+    return tuple(levels[n] for n in sorted(levels))
 
 
 def _recipients(v: _Checker, value: Any, path: Path) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import EVENT_TYPES, WEEKDAYS
+from .config import REOPEN_POLICIES, WEEKDAYS
+from .eventtypes import EVENT_TYPES, LANGUAGES, NAME_LENGTH
 from .rules import RECIPIENTS
 
 _DURATION = {
@@ -104,11 +105,40 @@ _DATE_OR_RANGE = {
     "description": "YYYY-MM-DD or an inclusive range YYYY-MM-DD..YYYY-MM-DD",
     "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
 }
-_EVENT_LIST = {
-    "oneOf": [
+_NAME_PATTERN = rf"^[a-z][a-z0-9_]{{0,{NAME_LENGTH - 1}}}$"
+# A built-in type (offered by editors), or one declared under `events` (config.py checks that).
+_EVENT_TYPE = {
+    "anyOf": [
         {"type": "string", "enum": list(EVENT_TYPES)},
-        {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}},
+        {"type": "string", "pattern": _NAME_PATTERN, "description": "a type declared in events"},
     ]
+}
+_EVENT_LIST = {"oneOf": [_EVENT_TYPE, {"type": "array", "items": _EVENT_TYPE}]}
+_DECLARED_EVENTS = {
+    "type": "object",
+    "description": "event types beyond the built-in ones, each labelled in zh-Hans and en",
+    "propertyNames": {"pattern": _NAME_PATTERN, "not": {"enum": list(EVENT_TYPES)}},
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(LANGUAGES),
+        "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES},
+    },
+}
+_REOPEN = {
+    "enum": list(REOPEN_POLICIES),
+    "description": "what reopening does: continue the clock (default), restart a new cycle, "
+    "or pause: the time resolved counts as a pause, decided at close",
+}
+_REOPEN_LEVEL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["after", "to"],
+    "properties": {"after": {"type": "integer", "minimum": 1}, "to": _RECIPIENTS},
+}
+_ESCALATE_ON_REOPEN = {
+    "description": "escalate a ticket reopened `after` times",
+    "oneOf": [_REOPEN_LEVEL, {"type": "array", "minItems": 1, "items": _REOPEN_LEVEL}],
 }
 _BY_PRIORITY = {"type": "object", "additionalProperties": _DURATION}
 
@@ -169,6 +199,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "additionalProperties": {"type": "string"},
             },
         },
+        "events": _DECLARED_EVENTS,
         "reporting": _REPORTING,
         "policies": {
             "type": "array",
@@ -216,6 +247,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
                                 "notify": _NOTIFY,
                                 "escalate": _ESCALATE,
                                 "updates": _UPDATES,
+                                "reopen": _REOPEN,
+                                "escalate_on_reopen": _ESCALATE_ON_REOPEN,
                             },
                         },
                     },

@@ -16,6 +16,13 @@ It shares no code with `sladesk.engine`: it reads the YAML configuration with
   clock that has no time left after the events of an instant and is not stopped is
   breached there once time moves on (docs/sla-engine.md: a stop at the same instant
   still counts; pausing is not stopping).
+- Extensions (docs/sla-extensions.md): event types declared under `events` are plain
+  moments (no status, no priority). A metric's `reopen` says what an event in `resume` does
+  to a stopped clock: `continue` (the contract's rule), `restart` (a new cycle: elapsed
+  from 0, no breach yet; the cycle that ended is counted, breached or not), `pause` (a stop
+  only holds the clock: paused and undecided until the ticket's status is `closed`, when
+  the hold becomes the stop, or until a resume runs it on). A metric that has the key
+  reports `cycle`, `breached_cycles` and `reopens` (the ticket's `reopened` events).
 
 It is deliberately slow and simple: use it with short histories and small targets.
 """
@@ -33,6 +40,17 @@ import yaml
 MINUTE = 60
 DAY = 86400
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+BUILT_IN = {
+    "created",
+    "status",
+    "priority",
+    "acknowledged",
+    "responded",
+    "updated",
+    "resolved",
+    "reopened",
+    "closed",
+}
 _LIMIT = 3 * 366 * DAY  # a walk longer than this means the calendar (almost) never works
 
 
@@ -167,6 +185,7 @@ class RefMetric:
     pause: set[str]
     calendar: dict[str, str]  # priority -> calendar id
     target: dict[str, int]  # priority -> seconds
+    reopen: str | None = None  # the `reopen` key as written; None: absent (continue)
 
 
 @dataclass
@@ -192,6 +211,7 @@ class Reference:
         self.calendars = {cid: RefCalendar(body) for cid, body in raw["calendars"].items()}
         self.priorities = list(raw["priorities"])
         self.matrix = raw.get("matrix")
+        self.event_types = BUILT_IN | set(raw.get("events") or {})
         self.policies = []
         for body in raw["policies"]:
             metrics = []
@@ -215,6 +235,7 @@ class Reference:
                         pause=_words(m.get("pause")),
                         calendar=calendar,
                         target={p: parse_duration(v) for p, v in m["target"].items()},
+                        reopen=m.get("reopen"),
                     )
                 )
             self.policies.append(RefPolicy(str(body["id"]), body.get("match") or {}, metrics))
@@ -240,6 +261,7 @@ class Reference:
         """One result per ticket (order of first appearance) and metric (config order)."""
         tickets: dict[Any, list[tuple[float, int, dict[str, Any]]]] = {}
         for i, event in enumerate(events):
+            assert event["type"] in self.event_types, f"undeclared event type {event['type']}"
             t = datetime.fromisoformat(event["at"]).timestamp()
             tickets.setdefault(event["ticket"], []).append((t, i, event))
         out = []
@@ -271,6 +293,8 @@ class Reference:
         ticket_priority = ""
         priority = ""  # the clock's: the ticket's, except while stopped
         started = stopped = False
+        held = False  # reopen: pause, stopped but not yet for good
+        ended_cycles: list[bool] = []  # reopen: restart, whether each ended cycle was breached
         stopped_at = 0.0
         elapsed = 0
         breached_at: float | None = None
@@ -295,11 +319,18 @@ class Reference:
                     if not stopped:
                         started = stopped = True
                         stopped_at = t
+                        held = metric.reopen == "pause"
                 elif kind in metric.start:
                     started = True
                 elif kind in metric.resume and stopped:
-                    stopped = False
+                    if metric.reopen == "restart":
+                        ended_cycles.append(breached_at is not None)
+                        elapsed = 0
+                        breached_at = None
+                    stopped = held = False
                     priority = ticket_priority
+                if held and status == "closed":
+                    held = False
             target = metric.target.get(priority)
             cal_id = metric.calendar.get(priority)
             no_time_left = (
@@ -321,6 +352,8 @@ class Reference:
         paused = status in metric.pause
         if not started:
             state = "not_started"
+        elif held:
+            state = "paused"
         elif stopped:
             state = "stopped"
         else:
@@ -331,7 +364,7 @@ class Reference:
         met: bool | None = None
         if breached_at is not None:
             due, met = breached_at, False
-        elif target is None or cal_id is None or state == "not_started":
+        elif target is None or cal_id is None or state == "not_started" or held:
             pass
         elif state == "stopped":
             due, met = self.calendars[cal_id].add(stopped_at, target - elapsed), True
@@ -339,7 +372,7 @@ class Reference:
             due = end  # its due is now; a stop at this very instant could still meet it
         elif state == "running":
             due = self.calendars[cal_id].add(end, target - elapsed)
-        return {
+        out = {
             "priority": priority,
             "state": state,
             "elapsed": elapsed,
@@ -348,3 +381,8 @@ class Reference:
             "met": met,
             "breached_at": breached_at,
         }
+        if metric.reopen is not None:
+            out["cycle"] = 1 + len(ended_cycles)
+            out["breached_cycles"] = sum(ended_cycles)
+            out["reopens"] = sum(1 for _, e in timeline if e["type"] == "reopened")
+        return out

@@ -3,7 +3,8 @@
 Hypothesis generates calendars (zones with daylight saving both ways, southern hemisphere
 and at midnight; lunch breaks, night shifts split at midnight, 24x7; holidays and make-up
 days near the generated dates), configurations (1-3 policies with match rules, a priority
-matrix) and ticket histories (pauses, stops and reopens, priority changes both ways,
+matrix; declared event types and reopen policies, docs/sla-extensions.md) and ticket
+histories (pauses, stops and reopens, closes, priority changes both ways, declared events,
 events at one instant, events exactly at a deadline). Every output field of
 `sla compute` must equal the reference's.
 
@@ -222,6 +223,11 @@ def calendars(draw: st.DrawFn, zone: str, around: int) -> dict[str, Any]:
 # -- configurations ---------------------------------------------------------------------
 
 TRIGGERS = ("created", "acknowledged", "responded", "updated", "resolved", "closed", "reopened")
+DECLARED = {  # event types a configuration may declare (docs/sla-extensions.md)
+    "dispatched": {"zh-Hans": "已派工程师", "en": "Engineer dispatched"},
+    "arrived": {"zh-Hans": "工程师已到场", "en": "Engineer on site"},
+}
+REOPEN_POLICIES = ("pause", "restart", "continue")
 METRIC_SHAPES = (
     ({"created"}, {"responded"}, set()),
     ({"created"}, {"resolved"}, {"reopened"}),
@@ -246,18 +252,31 @@ def _duration(seconds: int, style: int) -> Any:
 
 
 @st.composite
-def metrics(draw: st.DrawFn, cal_ids: list[str]) -> dict[str, Any]:
+def metrics(draw: st.DrawFn, cal_ids: list[str], extensions: bool = False) -> dict[str, Any]:
+    triggers, shapes = TRIGGERS, METRIC_SHAPES
+    if extensions:
+        triggers += tuple(DECLARED)
+        shapes += (
+            ({"dispatched"}, {"arrived"}, set()),
+            ({"dispatched"}, {"arrived"}, {"updated"}),
+            ({"created"}, {"resolved"}, {"reopened"}),  # reopen policies need a resume
+            ({"created"}, {"resolved", "closed"}, {"reopened"}),
+        )
     if draw(st.integers(0, 3)):
-        start, stop, resume = draw(st.sampled_from(METRIC_SHAPES))
+        start, stop, resume = draw(st.sampled_from(shapes))
     else:
-        start = draw(st.sets(st.sampled_from(TRIGGERS), min_size=1, max_size=2))
-        others = [t for t in TRIGGERS if t not in start]
+        start = draw(st.sets(st.sampled_from(triggers), min_size=1, max_size=2))
+        others = [t for t in triggers if t not in start]
         stop = draw(st.sets(st.sampled_from(others), min_size=1, max_size=2))
         others = [t for t in others if t not in stop]
         resume = draw(st.sets(st.sampled_from(others), max_size=1))
     body: dict[str, Any] = {"start": sorted(start), "stop": sorted(stop)}
     if resume:
         body["resume"] = sorted(resume)
+    if extensions and resume and draw(st.integers(0, 4)):
+        body["reopen"] = draw(st.sampled_from(REOPEN_POLICIES))
+    elif extensions and draw(st.integers(0, 4)) == 0:
+        body["reopen"] = "continue"  # stated: the clock as without it, with the extra fields
     pause = draw(st.sets(st.sampled_from(PAUSES), max_size=2))
     if pause:
         body["pause"] = sorted(pause)
@@ -287,7 +306,7 @@ def metrics(draw: st.DrawFn, cal_ids: list[str]) -> dict[str, Any]:
 
 
 @st.composite
-def configs(draw: st.DrawFn, zone: str, around: int) -> dict[str, Any]:
+def configs(draw: st.DrawFn, zone: str, around: int, extensions: bool = False) -> dict[str, Any]:
     n_cals = draw(st.integers(1, 3))
     cals = {"c0": draw(calendars(zone, around))}
     for i in range(1, n_cals):
@@ -298,6 +317,8 @@ def configs(draw: st.DrawFn, zone: str, around: int) -> dict[str, Any]:
         config["matrix"] = {
             i: {u: draw(st.sampled_from(PRIORITIES)) for u in URGENCIES} for i in IMPACTS
         }
+    if extensions:
+        config["events"] = DECLARED
     policies = []
     for p in range(draw(st.integers(1, 3))):
         match = draw(
@@ -305,8 +326,16 @@ def configs(draw: st.DrawFn, zone: str, around: int) -> dict[str, Any]:
                 ({}, {"service": "erp"}, {"service": "mail"}, {"service": "erp", "site": "sh"})
             )
         )
-        body = {f"p{p}-m{k}": draw(metrics(list(cals))) for k in range(draw(st.integers(1, 2)))}
+        body = {
+            f"p{p}-m{k}": draw(metrics(list(cals), extensions))
+            for k in range(draw(st.integers(1, 2)))
+        }
         policies.append({"id": f"p{p}", "name": f"policy {p}", "match": match, "metrics": body})
+    if extensions:  # every ticket gets clocks with the extensions
+        body = {
+            f"any-m{k}": draw(metrics(list(cals), True)) for k in range(draw(st.integers(1, 2)))
+        }
+        policies.append({"id": "any", "match": {}, "metrics": body})
     config["policies"] = policies
     return config
 
@@ -365,13 +394,35 @@ MOTIFS = st.sampled_from(
         ["pause", "updated"],
     )
 )
+# With declared event types and reopen policies: holds closed or reopened, new cycles.
+EXTENDED_KINDS = (*EVENT_KINDS, "dispatched", "arrived", "closed", "close_status")
+EXTENDED_MOTIFS = st.sampled_from(
+    (
+        ["resolved", "closed"],
+        ["resolved", "close_status", "reopened"],  # reopened after close: runs on again
+        ["resolved", "reopened", "priority", "resolved", "closed"],
+        ["pause", "priority", "work", "resolved", "priority", "reopened"],
+        ["dispatched", "arrived"],
+        ["dispatched", "pause", "priority", "work", "arrived"],
+        ["resolved", "reopened", "resolved", "reopened"],
+    )
+)
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Case:
+def cases(draw: st.DrawFn, extensions: bool | None = None) -> Case:
+    """A configuration, 1-3 ticket histories and `now`; with the extensions (declared event
+    types, reopen policies) when `extensions`, in about one case in four when None."""
+    if extensions is None:
+        extensions = draw(st.integers(0, 3)) == 0
+    kinds_of, motifs = (
+        (EXTENDED_KINDS, st.one_of(MOTIFS, EXTENDED_MOTIFS, EXTENDED_MOTIFS))
+        if extensions
+        else (EVENT_KINDS, MOTIFS)
+    )
     zone = draw(st.sampled_from(ZONES))
     around = draw(anchors(zone))
-    config = draw(configs(zone, around))
+    config = draw(configs(zone, around, extensions))
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     ref = Reference(text)
     offset = draw(st.sampled_from((None, None, 0, 8 * 3600, -5 * 3600, 20700)))
@@ -405,7 +456,7 @@ def cases(draw: st.DrawFn) -> Case:
         kinds: list[str] = []
         budget = draw(st.integers(0, 8))
         while len(kinds) < budget:
-            kinds += draw(st.one_of(st.sampled_from(EVENT_KINDS).map(lambda k: [k]), MOTIFS))
+            kinds += draw(st.one_of(st.sampled_from(kinds_of).map(lambda k: [k]), motifs))
         for kind in kinds:
             t = _next_instant(draw, ref, policy, timeline)
             event: dict[str, Any] = {"ticket": ticket, "at": _iso(t, offset, zone)}
@@ -414,6 +465,8 @@ def cases(draw: st.DrawFn) -> Case:
                 event.update(type="status", status=draw(st.sampled_from(choices[kind])))
             elif kind == "priority":
                 event.update(type="priority", **_priority_fields(draw, config))
+            elif kind == "close_status":
+                event.update(type="status", status="closed")
             else:
                 event["type"] = kind
             timeline.append((float(t), event))
@@ -1074,6 +1127,15 @@ def _pinned(test: Any) -> Any:
 def test_engine_agrees_with_reference(case: Case) -> None:
     for row in check(case):
         event(f"{row['state']}, met={row['met']}")
+
+
+@_settings(100)
+@given(case=cases(extensions=True))
+def test_reopen_policies_and_declared_events_agree_with_reference(case: Case) -> None:
+    for row in check(case):
+        event(f"{row['state']}, met={row['met']}")
+        if row.get("cycle", 1) > 1:
+            event(f"cycle > 1, breached_cycles={row['breached_cycles']}")
 
 
 @pytest.mark.parametrize("name", list(PINNED))

@@ -49,6 +49,7 @@ api = NinjaAPI(
 
 api.add_router("/", desk_router)
 api.add_router("/alerts", "sladesk.inbound.api.router")  # channels in: monitoring alerts
+api.add_router("/kb", "sladesk.kb.api.router")  # knowledge articles and their feedback
 
 
 # Views take their JSON body as one argument `payload` and their query filters as one

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "sladesk.reports",
     "sladesk.catalog",
     "sladesk.agreements",
+    "sladesk.search",
+    "sladesk.kb",
     "django_tasks_db",
 ]
 
@@ -96,6 +98,9 @@ AUTH_USER_MODEL = "people.User"
 # A resolved ticket that its requester neither confirms nor rejects closes itself after
 # this many working days (on the calendar of its resolution clock).
 SLADESK_CONFIRM_DAYS = envint("SLADESK_CONFIRM_DAYS", 3)
+# A knowledge article is due for review by its owner this many days after it was written or
+# last reviewed.
+SLADESK_KB_REVIEW_DAYS = envint("SLADESK_KB_REVIEW_DAYS", 180)
 # Background work (notifications, timers, mail polling) runs through Django's tasks,
 # stored in our own database by django-tasks-db: `sladesk worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

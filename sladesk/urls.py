@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sladesk.reports.urls")),
     path("", include("sladesk.catalog.urls")),
     path("", include("sladesk.agreements.urls")),
+    path("", include("sladesk.kb.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language, for the switcher

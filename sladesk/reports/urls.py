@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_whatif
+from . import views, views_knowledge, views_whatif
 
 app_name = "reports"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("reports/export/<str:fmt>/", views.export, name="export"),
     path("reports/tickets/", views.tickets, name="tickets"),
     path("reports/kpi/", views.year, name="kpi"),
+    path("reports/knowledge/", views_knowledge.knowledge, name="knowledge"),
     path("reports/whatif/", views_whatif.whatif_page, name="whatif"),
 ]

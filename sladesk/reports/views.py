@@ -24,7 +24,7 @@ from sladesk.desk.models import Ticket
 from sladesk.people.models import Role
 from sladesk.sla.versions import config_of, in_force
 
-from . import charts, csvfile, figures, kpi, pdf, xlsx
+from . import charts, csvfile, figures, firstline, kpi, pdf, xlsx
 from .forms import NotesForm, ScopeForm, YearForm, query
 from .keeping import keep
 from .models import ServiceReport
@@ -170,7 +170,7 @@ def _download(f: figures.Figures, notes: str, fmt: str) -> HttpResponse:
 
 # -- the tickets behind a number ---------------------------------------------------------
 
-DRILL_KEYS = ("priority", "metric", "outcome", "rating", "category", "state", "kind")
+DRILL_KEYS = ("priority", "metric", "outcome", "rating", "category", "state", "kind", "firstline")
 
 
 @login_required
@@ -204,6 +204,11 @@ def tickets(request: HttpRequest) -> HttpResponse:
 
 def drill(scope: Scope, period: Period, params: Any, now: datetime) -> QuerySet[Ticket]:
     """Tickets of the report filtered as one of its numbers counts them."""
+    if params.get("firstline"):  # the first-line figures count tickets resolved in the period
+        if params["firstline"] not in firstline.KINDS:
+            raise ValueError(_("Unknown first-line figure %s.") % params["firstline"])
+        found = firstline.resolved_in(scope, period, params["firstline"])
+        return found.order_by("resolved_at", "pk")
     found = figures.tickets_in(scope, period)
     metric, outcome = params.get("metric"), params.get("outcome")
     if metric or outcome:

@@ -285,7 +285,7 @@ def test_the_ticket_page_reads_its_history_in_a_fixed_number_of_queries(
     ticket = open_ticket(desk)
     bob = as_("bob")
     bob.get(f"/tickets/{ticket.number}/")
-    with django_assert_num_queries(13) as short:  # 2 for the alerts panel, 1 outage form
+    with django_assert_num_queries(14) as short:  # alerts panel 2, outage form 1, knowledge 1
         bob.get(f"/tickets/{ticket.number}/")
     for i in range(10):
         upload = SimpleUploadedFile(f"log{i}.txt", b"x", "text/plain")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from sladesk.notify import desk_events
 from sladesk.people.models import Team, User
+from sladesk.search import tickets as search_tickets
 from sladesk.sla import clocks, versions
 
 from . import assignment
@@ -74,6 +75,7 @@ class _Change:
     recorded: int = 0  # events appended; a change that records nothing saves nothing
     timed: bool = False  # one of them is an SLA event: the clocks must be recomputed
     events: list[TicketEvent] = field(default_factory=list)
+    was: str = ""  # the status before the change
 
     def event(
         self,
@@ -576,7 +578,7 @@ def _changing(
         if revision is not None and locked.revision != revision:
             raise ConflictError(locked)
         # History is in time order: a change is never recorded before the last one.
-        change = _Change(locked, actor, max(_instant(at), locked.updated_at))
+        change = _Change(locked, actor, max(_instant(at), locked.updated_at), was=locked.status)
         yield change
         _finish(change)
 
@@ -606,6 +608,9 @@ def _finish(change: _Change) -> None:
         clocks.refresh(t)
     t.save()
     desk_events.after_change(t, change.events, change.actor)
+    if t.status != change.was and {t.status, change.was} & set(search_tickets.SEARCHABLE):
+        # Resolved and closed tickets are found by agents' searches; reopened ones are not.
+        transaction.on_commit(lambda: search_tickets.index_ticket(t))
 
 
 def _assign(change: _Change, team: Team, who: User | None, reason: str) -> None:

@@ -22,6 +22,7 @@ from django.db.models import Avg, Q
 
 from sladesk.engine.calendar import Calendar
 from sladesk.engine.config import Config, parse_config
+from sladesk.kb import demo as knowledge_demo
 from sladesk.people.models import Membership, Organisation, Role, Team, User
 from sladesk.sla import versions
 from sladesk.sla.models import Clock, ClockState
@@ -411,6 +412,7 @@ def load(*, now: datetime, seed: int = SEED, tickets: int = 300) -> Summary:
             )
         _Replay(_Desk.create()).run(steps)
         actions.close_unconfirmed(now=now)  # what the periodic job would have done
+        knowledge_demo.load(now)
         _history_is_not_news(now)
         demo_catalog.load(now)
     return _summary(now)

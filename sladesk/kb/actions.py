@@ -44,6 +44,7 @@ from .models import (
     Visibility,
 )
 from .permissions import can_write, visible_to
+from .rendering import plain_text
 
 __all__ = ["ActionError", "ConflictError"]
 
@@ -396,7 +397,7 @@ def index_fields(article: Article, organisations: Iterable[int] | None = None) -
         "kind": "article",
         "object_id": article.pk,
         "title": article.title,
-        "body": article.body,
+        "body": plain_text(article.body),
         "language": article.language,
         "published": article.status == Status.PUBLISHED,
         "public": article.visibility == Visibility.PUBLIC,

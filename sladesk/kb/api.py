@@ -1,4 +1,5 @@
-"""The knowledge base's REST API: articles, and readers' feedback on them.
+"""The knowledge base's REST API: articles, readers' feedback on them, and the search of
+articles and resolved tickets.
 
 Every endpoint finds the article among those the caller may read (`visible_to`): any other
 number is 404, exactly like a number never given. Writes call `kb.actions`, which decide
@@ -14,9 +15,11 @@ No `from __future__ import annotations` here: ninja reads the annotations at imp
 from datetime import date
 from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
@@ -27,8 +30,9 @@ from sladesk.desk.api import Error, FieldErrors, Instant, Page, Person, Ref
 from sladesk.desk.models import Category, Service
 from sladesk.people.models import Organisation, User
 from sladesk.people.tokens import api_auth
+from sladesk.search.query import MAX_LIMIT
 
-from . import actions
+from . import actions, finding
 from .models import Article, Language, Visibility
 from .models import Status as ArticleStatus
 from .permissions import visible_to
@@ -105,7 +109,12 @@ class ArticleFilters(Schema):
     language: Language | None = None
     visibility: Visibility | None = None
     owner: str | None = Field(None, description="A username, or `me`.")
-    q: str | None = Field(None, description="The number, or text in the title.")
+    q: str | None = Field(
+        None,
+        description="The number, or words: the articles the search finds (every word in "
+        "the title or text; at most the best 100, listed in this list's order). For results "
+        "ranked best first, use GET /kb/search.",
+    )
 
 
 class ArticleIn(Schema):
@@ -157,6 +166,39 @@ class FeedbackOut(Schema):
     not_helpful_votes: int
 
 
+class SearchFilters(Schema):
+    q: str = Field(
+        "",
+        max_length=finding.MAX_QUERY,
+        description="The words: every one must occur, in the title or the text.",
+        examples=["报表 无法登录"],
+    )
+    kind: Literal["article", "ticket"] | None = Field(
+        None, description="Only articles, or only resolved tickets (agents). Default: both."
+    )
+    service: str | None = Field(None, description="A service code.", examples=["erp"])
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+
+
+Span = tuple[int, int]
+
+
+class SearchHit(Schema):
+    kind: Literal["article", "ticket"]
+    number: str = Field(examples=["KB-000123"])
+    title: str
+    snippet: str = Field(description="Plain text around the first match.")
+    in_title: bool = Field(description="Every word is in the title: these come first.")
+    score: float = Field(description="The database's relevance (higher is better).")
+    title_marks: list[Span] = Field(
+        description="[start, end) character spans of the words found in `title`."
+    )
+    marks: list[Span] = Field(description="The same, in `snippet`.")
+    status: str = Field(description="The article's or the ticket's status.")
+    service: Ref | None
+    url: str = Field(description="The page of the article or ticket, for this caller.")
+
+
 # -- reading ------------------------------------------------------------------------------
 
 
@@ -179,9 +221,57 @@ def list_articles(request: HttpRequest, filters: Query[ArticleFilters]):
     if filters.owner:
         owner = Q(owner=user) if filters.owner == "me" else Q(owner__username=filters.owner)
         articles = articles.filter(owner)
-    if filters.q:
-        articles = articles.filter(Q(number__iexact=filters.q) | Q(title__icontains=filters.q))
+    if filters.q and filters.q.strip():
+        text = filters.q.strip()
+        found = finding.find(text, user=user, kinds=["article"], limit=MAX_LIMIT)
+        articles = articles.filter(Q(number__iexact=text) | Q(pk__in=[f.article.pk for f in found]))
     return articles.order_by("-updated_at", "-pk")
+
+
+@router.get(
+    "/search",
+    response={200: list[SearchHit], 403: Error, 422: FieldErrors},
+    summary="Search articles and resolved tickets",
+)
+def search(request: HttpRequest, filters: Query[SearchFilters]):
+    """What you may read that holds every word, best first: titles that hold them all, then
+    by relevance. Requesters find published public articles of their scope, and no tickets;
+    agents every article and the resolved or closed tickets they may open."""
+    user: User = request.auth
+    text = " ".join(filters.q.split())
+    if not text:
+        raise _field_error("q", _("Give the words to search for."), "missing", "query")
+    if filters.kind == "ticket" and not user.is_agent:
+        raise PermissionDenied(_("Only the support team searches tickets."))
+    service = None
+    if filters.service is not None:
+        service = Service.objects.filter(code=filters.service).first()
+        if service is None:
+            raise _field_error("service", str(NOT_FOUND["service"]), "not_found", "query")
+    kinds = [filters.kind] if filters.kind else ["article", "ticket"]
+    found = finding.find(text, user=user, kinds=kinds, service=service, limit=filters.limit)
+    return [_hit(item, user) for item in found]
+
+
+def _hit(item: finding.Found, user: User) -> dict[str, Any]:
+    if item.article is not None:
+        subject, status = item.article, item.article.status
+        page = "kb:article" if user.is_agent else "kb:faq_article"
+    else:
+        subject, status, page = item.ticket, item.ticket.status, "desk:ticket"
+    return {
+        "kind": item.kind,
+        "number": item.number,
+        "title": item.hit.title,
+        "snippet": item.hit.snippet,
+        "in_title": item.hit.in_title,
+        "score": item.hit.score,
+        "title_marks": list(item.hit.title_marks),
+        "marks": list(item.hit.marks),
+        "status": status,
+        "service": subject.service,
+        "url": reverse(page, args=[item.number]),
+    }
 
 
 @router.get("/articles/{number}", response={200: ArticleOut, 404: Error}, summary="Get an article")

@@ -206,6 +206,46 @@ class ListFilterForm(forms.Form):
         return self.is_bound and self.is_valid() and any(self.cleaned_data.values())
 
 
+class SearchForm(forms.Form):
+    """The agents' search: words, which kind of result, optionally one service."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "placeholder": _("e.g. 报表 无法登录")}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Show"),
+        choices=[("", _("All")), ("article", _("Articles")), ("ticket", _("Resolved tickets"))],
+        required=False,
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
+        to_field_name="code",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The words to search; empty when there are none or the form is not valid."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return " ".join(self.cleaned_data["q"].split())
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        chosen = self.cleaned_data.get("kind") if self.is_valid() else ""
+        return (chosen,) if chosen else ("article", "ticket")
+
+
 class FeedbackForm(forms.Form):
     helpful = forms.TypedChoiceField(
         label=_("Was this helpful?"),

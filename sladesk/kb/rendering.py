@@ -8,9 +8,11 @@ gives every link rel="noopener noreferrer".
 
 from __future__ import annotations
 
+import html
 from functools import cache
 
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -49,3 +51,9 @@ def render(text: str) -> SafeString:
     """The HTML of an article's Markdown, sanitised."""
     html = _parser().render(text or "")
     return mark_safe(_cleaner().clean(html))  # noqa: S308 - sanitised by nh3 just above
+
+
+def plain_text(text: str) -> str:
+    """An article's Markdown as the words a reader sees, without its markup (`##`, `**`,
+    link targets): what the search index matches and quotes in its snippets."""
+    return html.unescape(strip_tags(_parser().render(text or ""))).strip()

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from sladesk.desk.models import Ticket
 from sladesk.desk.permissions import visible_tickets
 
-from . import actions
+from . import actions, finding
 from .forms import ArticleForm, ChangeForm, FeedbackForm, LinkForm, ListFilterForm
 from .models import Article, ArticleVersion, Feedback, Language, Status
 from .panel import link_choices
@@ -33,6 +33,7 @@ from .permissions import faq_for, visible_to
 from .rendering import render as render_markdown
 
 PAGE_SIZE = 25
+FAQ_RESULTS = 30  # a requester's search: the answer is among the first few or nowhere
 
 
 # -- the agents' knowledge base -----------------------------------------------------------
@@ -340,7 +341,13 @@ class Group:
 
 @login_required
 def faq(request: HttpRequest) -> HttpResponse:
-    """Published articles for the reader, by service then category, their language first."""
+    """Published articles for the reader, by service then category, their language first;
+    with `q`, those of them that match it, best first."""
+    text = " ".join(request.GET.get("q", "").split())[: finding.MAX_QUERY]
+    if text:
+        found = finding.find(text, user=request.user, kinds=["article"], limit=FAQ_RESULTS)
+        context = {"text": text, "found": found, "nav": "faq"}
+        return render(request, "kb/faq.html", context)
     language = translation.get_language() or ""
     articles = faq_for(request.user).select_related("service", "category")
     groups = group_for_faq(list(articles), "en" if language.startswith("en") else "zh-hans")

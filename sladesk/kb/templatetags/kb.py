@@ -1,10 +1,14 @@
-"""Template helpers of the knowledge base: the ticket page's panel, a version's changes."""
+"""Template helpers of the knowledge base: the ticket page's panel, a version's changes,
+search results with their matches highlighted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -77,3 +81,18 @@ def diff_lines(diff: str) -> list[tuple[str, str]]:
             kind = "same"
         out.append((kind, line))
     return out
+
+
+@register.filter
+def highlight(text: str, spans: Sequence[tuple[int, int]]) -> SafeString:
+    """`text` escaped, with the (start, end) spans of a search hit in <mark>."""
+    pieces, at = [], 0
+    for start, end in sorted(spans):
+        start = max(start, at)
+        if end <= start:
+            continue
+        pieces.append(escape(text[at:start]))
+        pieces.append(format_html("<mark>{}</mark>", escape(text[start:end])))
+        at = end
+    pieces.append(escape(text[at:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece was escaped above
